@@ -1,0 +1,167 @@
+package validators
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/synth-dev/synth/dataset"
+	"github.com/synth-dev/synth/llm"
+	"github.com/synth-dev/synth/retrieval"
+	"github.com/synth-dev/synth/spec"
+)
+
+// Validator judges a sample. It never mutates the sample. An error means the
+// validator could not judge (a judge model failed after retries); the item is
+// then labelled error, never wrong.
+type Validator interface {
+	Name() string
+	Validate(ctx context.Context, s *dataset.Sample) (dataset.Verdict, error)
+}
+
+// Role says how a validator's verdict enters the label policy.
+type Role string
+
+const (
+	// Answer validators compare the answer with the gold answers; their labels
+	// (correct, partial, wrong) are combined by the policy.
+	Answer Role = "answer"
+	// Check validators look for a specific fault (refusal, invented link,
+	// unsupported claim, contradicted number); when they give a label it
+	// overrides the answer label, in the policy's precedence order.
+	Check Role = "check"
+	// Data validators filter generated samples (dedupe, decontaminate, length);
+	// they pass or fail and give no label.
+	Data Role = "data"
+)
+
+// Deps are what validators may need from the project. Any field may be nil
+// when the project lacks it; a constructor that needs a missing one returns
+// an error naming what to configure.
+type Deps struct {
+	// Judge is the model for LLM-based validators (judge, grounded in LLM mode, answerable).
+	Judge llm.Model
+	// Embedder embeds texts for similarity validators.
+	Embedder retrieval.Embedder
+	// Search retrieves help-doc chunks.
+	Search retrieval.Searcher
+	// Corpus is every chunk of the help docs.
+	Corpus retrieval.Corpus
+	// Eval is the eval set, for decontamination.
+	Eval []dataset.Item
+}
+
+// Constructor builds a validator from its parameters. It reads every
+// parameter through p so that typos are reported, and returns p.Err().
+type Constructor func(p *spec.Params, deps Deps) (Validator, error)
+
+// Entry is a registered validator kind.
+type Entry struct {
+	Spec spec.Spec
+	Role Role
+	New  Constructor
+}
+
+// Registry maps validator kinds to constructors.
+type Registry struct {
+	entries map[string]Entry
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{entries: map[string]Entry{}} }
+
+// Register adds a validator kind; registering a name twice is an error.
+func (r *Registry) Register(e Entry) error {
+	if e.Spec.Name == "" || e.New == nil {
+		return fmt.Errorf("validators: register: name and constructor are required")
+	}
+	if _, dup := r.entries[e.Spec.Name]; dup {
+		return fmt.Errorf("validators: %q registered twice", e.Spec.Name)
+	}
+	r.entries[e.Spec.Name] = e
+	return nil
+}
+
+// MustRegister is [Registry.Register] that panics; for building the built-in table.
+func (r *Registry) MustRegister(e Entry) {
+	if err := r.Register(e); err != nil {
+		panic(err)
+	}
+}
+
+// Lookup returns the entry for kind.
+func (r *Registry) Lookup(kind string) (Entry, bool) {
+	e, ok := r.entries[kind]
+	return e, ok
+}
+
+// Entries returns every entry, sorted by name.
+func (r *Registry) Entries() []Entry {
+	out := make([]Entry, 0, len(r.entries))
+	for _, e := range r.entries {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Spec.Name < out[j].Spec.Name })
+	return out
+}
+
+// Built is a validator built from config, with its role.
+type Built struct {
+	Validator
+	Role Role
+}
+
+// Build makes a validator from one config entry ({type: f1, correct: 0.8, name: ...}) read at path.
+// The optional `name` key renames the validator in verdicts; `role` overrides its role.
+func (r *Registry) Build(path string, cfg map[string]any, deps Deps) (Built, error) {
+	kind, _ := cfg["type"].(string)
+	if kind == "" {
+		return Built{}, spec.Errorf(spec.Join(path, "type"), "missing validator type (one of %s)", r.names())
+	}
+	e, ok := r.entries[kind]
+	if !ok {
+		return Built{}, spec.Errorf(spec.Join(path, "type"), "unknown validator %q (one of %s)", kind, r.names())
+	}
+	p := spec.NewParams(path, cfg, "type", "name", "role")
+	v, err := e.New(p, deps)
+	if err != nil {
+		return Built{}, err
+	}
+	role := e.Role
+	if rs, ok := cfg["role"].(string); ok {
+		switch Role(rs) {
+		case Answer, Check, Data:
+			role = Role(rs)
+		default:
+			return Built{}, spec.Errorf(spec.Join(path, "role"), "must be answer, check or data, got %q", rs)
+		}
+	}
+	if name, ok := cfg["name"].(string); ok && name != "" {
+		v = renamed{Validator: v, name: name}
+	}
+	return Built{Validator: v, Role: role}, nil
+}
+
+func (r *Registry) names() string {
+	var s string
+	for i, e := range r.Entries() {
+		if i > 0 {
+			s += ", "
+		}
+		s += e.Spec.Name
+	}
+	return s
+}
+
+type renamed struct {
+	Validator
+	name string
+}
+
+func (r renamed) Name() string { return r.name }
+
+func (r renamed) Validate(ctx context.Context, s *dataset.Sample) (dataset.Verdict, error) {
+	v, err := r.Validator.Validate(ctx, s)
+	v.Validator = r.name
+	return v, err
+}
