@@ -60,25 +60,40 @@ type Entry struct {
 	Spec spec.Spec
 	Role Role
 	New  Constructor
+	// Aliases are other names the kind may be written as in config
+	// (`rouge` for `rouge_l`); [Registry.Entries] lists the kind once.
+	Aliases []string
 }
 
 // Registry maps validator kinds to constructors.
 type Registry struct {
 	entries map[string]Entry
+	aliases map[string]string // alias -> kind
 }
 
 // NewRegistry returns an empty registry.
-func NewRegistry() *Registry { return &Registry{entries: map[string]Entry{}} }
+func NewRegistry() *Registry {
+	return &Registry{entries: map[string]Entry{}, aliases: map[string]string{}}
+}
 
-// Register adds a validator kind; registering a name twice is an error.
+// Register adds a validator kind; registering a name or alias twice is an error.
 func (r *Registry) Register(e Entry) error {
 	if e.Spec.Name == "" || e.New == nil {
 		return fmt.Errorf("validators: register: name and constructor are required")
 	}
-	if _, dup := r.entries[e.Spec.Name]; dup {
-		return fmt.Errorf("validators: %q registered twice", e.Spec.Name)
+	for _, n := range append([]string{e.Spec.Name}, e.Aliases...) {
+		_, dup := r.entries[n]
+		_, dupAlias := r.aliases[n]
+		if dup || dupAlias {
+			return fmt.Errorf("validators: %q registered twice", n)
+		}
 	}
 	r.entries[e.Spec.Name] = e
+	for _, a := range e.Aliases {
+		if a != e.Spec.Name {
+			r.aliases[a] = e.Spec.Name
+		}
+	}
 	return nil
 }
 
@@ -89,8 +104,11 @@ func (r *Registry) MustRegister(e Entry) {
 	}
 }
 
-// Lookup returns the entry for kind.
+// Lookup returns the entry for kind, which may be an alias.
 func (r *Registry) Lookup(kind string) (Entry, bool) {
+	if k, ok := r.aliases[kind]; ok {
+		kind = k
+	}
 	e, ok := r.entries[kind]
 	return e, ok
 }
@@ -118,7 +136,7 @@ func (r *Registry) Build(path string, cfg map[string]any, deps Deps) (Built, err
 	if kind == "" {
 		return Built{}, spec.Errorf(spec.Join(path, "type"), "missing validator type (one of %s)", r.names())
 	}
-	e, ok := r.entries[kind]
+	e, ok := r.Lookup(kind)
 	if !ok {
 		return Built{}, spec.Errorf(spec.Join(path, "type"), "unknown validator %q (one of %s)", kind, r.names())
 	}
