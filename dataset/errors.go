@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -75,16 +76,37 @@ func (l *errorList) err() error {
 	return errors.Join(errs...)
 }
 
+// columnError carries the column of a JSON syntax error within its line,
+// when the error's offset counts from the start of a larger input.
+type columnError struct {
+	err error
+	col int
+}
+
+func (e *columnError) Error() string { return e.err.Error() }
+func (e *columnError) Unwrap() error { return e.err }
+
 // describeJSONError turns an encoding/json error into plain words, with the
 // column for syntax errors (offset is relative to the start of the line).
 func describeJSONError(err error) string {
+	col := -1
+	var ce *columnError
+	if errors.As(err, &ce) {
+		col, err = ce.col, ce.err
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "not valid JSON: the record ends before it is complete"
+	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		msg := strings.TrimPrefix(se.Error(), "json: ")
 		if msg == "unexpected end of JSON input" {
-			return "not valid JSON: the line ends before the record is complete"
+			return "not valid JSON: the record ends before it is complete"
 		}
-		return fmt.Sprintf("not valid JSON: %s (column %d)", msg, se.Offset)
+		if col < 0 {
+			col = int(se.Offset)
+		}
+		return fmt.Sprintf("not valid JSON: %s (column %d)", msg, col)
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {

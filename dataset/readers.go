@@ -25,7 +25,7 @@ func decodeJSONValue(raw []byte) (any, error) {
 		return nil, err
 	}
 	if rest := bytes.TrimSpace(raw[dec.InputOffset():]); len(rest) > 0 {
-		return nil, fmt.Errorf("unexpected text after the record: %q", clip(string(rest), 20))
+		return nil, fmt.Errorf("not valid JSON: unexpected text after the record: %q", clip(string(rest), 20))
 	}
 	return v, nil
 }
@@ -89,10 +89,21 @@ func parseJSONRecords(name string, data []byte, errs *errorList) []record {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	fail := func(err error) []record {
-		line := lc.at(int(dec.InputOffset()))
+		off := int(dec.InputOffset())
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
-			line = lc.at(int(se.Offset))
+			// A Decoder's offsets do not count what it has already
+			// consumed; a whole-input check gives the true one.
+			var whole any
+			if uerr := json.Unmarshal(data, &whole); errors.As(uerr, &se) {
+				err, off = uerr, int(se.Offset)
+			}
+		}
+		line := lc.at(max(off-1, 0))
+		if se != nil {
+			// Make the column relative to the line.
+			lineStart := bytes.LastIndexByte(data[:max(off-1, 0)], '\n') + 1
+			err = &columnError{err: err, col: off - lineStart}
 		}
 		errs.add(name, line, "%s", describeJSONError(err))
 		return nil
@@ -431,14 +442,21 @@ func parseYAMLRecords(name string, data []byte, errs *errorList, warns *[]Warnin
 	return recs
 }
 
+// yamlErr reports a go.yaml.in/yaml parse error at its line. The library
+// reports scanner errors with 1-based lines but parser errors ("did not find
+// expected ...") with 0-based ones, and no line at all for line 0; this
+// undoes both.
 func yamlErr(name string, err error, errs *errorList) {
-	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		errs.add(name, line, "not valid YAML: %s", m[2])
-		return
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 1
+	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+		if strings.HasPrefix(msg, "did not find expected") && !strings.Contains(msg, "comment or line break") {
+			line++
+		}
 	}
-	errs.add(name, 0, "not valid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
+	errs.add(name, line, "not valid YAML: %s", msg)
 }
 
 // yamlValue converts a YAML node, expanding aliases and merge keys ("<<").
