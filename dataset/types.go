@@ -100,12 +100,14 @@ func (u Usage) Add(o Usage) Usage {
 
 // Result is one graded eval item: a line of results.jsonl.
 type Result struct {
-	ID        string    `json:"id"`
-	Question  string    `json:"question"`
-	Gold      []string  `json:"gold"`
-	Tags      []string  `json:"tags,omitempty"`
-	Output    string    `json:"output"`
-	Label     Label     `json:"label"`
+	ID       string   `json:"id"`
+	Question string   `json:"question"`
+	Gold     []string `json:"gold"`
+	Tags     []string `json:"tags,omitempty"`
+	Output   string   `json:"output"`
+	Label    Label    `json:"label"`
+	// Reason says which validators decided the label and why.
+	Reason    string    `json:"reason,omitempty"`
 	Verdicts  []Verdict `json:"verdicts"`
 	Contexts  []Chunk   `json:"contexts,omitempty"`
 	LatencyMS int64     `json:"latency_ms"`
