@@ -21,6 +21,7 @@ func builtinEntries() []Entry {
 		regexEntry(),
 		f1Entry(),
 		rougeLEntry(),
+		matchEntry(),
 		// Model-based answer validators (semantic, judge) register here.
 
 		// Check validators: look for one fault each.
