@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 )
 
 // EvalSet is an eval set read from a file.
@@ -74,6 +75,10 @@ func ParseEvalSet(name string, data []byte) (*EvalSet, error) {
 	sum := sha256.Sum256(data)
 	set := &EvalSet{Path: name, Hash: "sha256:" + hex.EncodeToString(sum[:])}
 	data = trimBOM(data)
+	if !utf8.Valid(data) {
+		return nil, &InputError{File: name, Line: invalidUTF8Line(data),
+			Msg: "the text is not valid UTF-8 (save the file as UTF-8)"}
+	}
 	var (
 		recs []record
 		errs errorList
@@ -193,6 +198,22 @@ func hasQuestionProblem(probs []problem) bool {
 func QuestionID(question string) string {
 	sum := sha256.Sum256([]byte(strings.Join(strings.Fields(question), " ")))
 	return "q-" + hex.EncodeToString(sum[:6])
+}
+
+// invalidUTF8Line returns the 1-based line of the first invalid UTF-8 byte.
+func invalidUTF8Line(data []byte) int {
+	line := 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size <= 1 {
+			return line
+		}
+		if r == '\n' {
+			line++
+		}
+		data = data[size:]
+	}
+	return line
 }
 
 var bom = []byte("\uFEFF")

@@ -370,13 +370,13 @@ func parseYAMLRecords(name string, data []byte, errs *errorList, warns *[]Warnin
 		if err == io.EOF {
 			return nil
 		}
-		yamlErr(name, err, errs)
+		yamlErr(name, data, err, errs)
 		return nil
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err != io.EOF {
 		if err != nil {
-			yamlErr(name, err, errs)
+			yamlErr(name, data, err, errs)
 		} else {
 			errs.add(name, extra.Line, "a second YAML document; the eval set must be one document")
 		}
@@ -446,7 +446,7 @@ func parseYAMLRecords(name string, data []byte, errs *errorList, warns *[]Warnin
 // reports scanner errors with 1-based lines but parser errors ("did not find
 // expected ...") with 0-based ones, and no line at all for line 0; this
 // undoes both.
-func yamlErr(name string, err error, errs *errorList) {
+func yamlErr(name string, data []byte, err error, errs *errorList) {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 1
 	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
@@ -456,7 +456,12 @@ func yamlErr(name string, err error, errs *errorList) {
 			line++
 		}
 	}
-	errs.add(name, line, "not valid YAML: %s", msg)
+	// Errors at the end of the input point at its last line.
+	lines := bytes.Count(data, []byte{'\n'})
+	if !bytes.HasSuffix(data, []byte{'\n'}) {
+		lines++
+	}
+	errs.add(name, max(min(line, lines), 1), "not valid YAML: %s", msg)
 }
 
 // yamlValue converts a YAML node, expanding aliases and merge keys ("<<").
