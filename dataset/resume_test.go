@@ -91,7 +91,9 @@ func TestPlanResume(t *testing.T) {
 // equal an uninterrupted run's.
 func TestResumeAfterCrash(t *testing.T) {
 	all := items("a", "b", "c", "d", "e")
-	grade := func(it Item) Result { return Result{ID: it.ID, Question: it.Question, Label: Correct, Output: "out " + it.ID} }
+	grade := func(it Item) Result {
+		return Result{ID: it.ID, Question: it.Question, Label: Correct, Output: "out " + it.ID}
+	}
 
 	d, err := CreateRun(t.TempDir(), "base", t0)
 	if err != nil {
