@@ -49,8 +49,8 @@ func benchResult(i int) Result {
 	return Result{
 		ID: fmt.Sprintf("item-%d", i), Question: "How do I change my password?", Gold: []string{"Open Settings > Security."},
 		Output: "Go to Settings > Security and click Change password.", Label: Correct,
-		Verdicts: []Verdict{{Validator: "f1", Score: 0.8, Pass: true, Label: Correct}, {Validator: "refusal", Score: 0, Pass: true}},
-		Contexts: []Chunk{{ID: "c1", Doc: "docs/security.md", Text: strings.Repeat("Security settings text. ", 30)}},
+		Verdicts:  []Verdict{{Validator: "f1", Score: 0.8, Pass: true, Label: Correct}, {Validator: "refusal", Score: 0, Pass: true}},
+		Contexts:  []Chunk{{ID: "c1", Doc: "docs/security.md", Text: strings.Repeat("Security settings text. ", 30)}},
 		LatencyMS: 120, Usage: Usage{PromptTokens: 300, CompletionTokens: 40, TotalTokens: 340},
 	}
 }
