@@ -25,6 +25,7 @@ func builtinEntries() []Entry {
 		// Model-based answer validators (semantic, judge) register here.
 
 		// Check validators: look for one fault each.
+		refusalEntry(),
 		// Docs-reading checks (grounded) register here.
 	}
 }
