@@ -235,6 +235,8 @@ type JSONLWriter struct {
 	enc      *json.Encoder
 	repaired *TornLine
 	noSync   bool
+	// size is the file's size after the last complete line we know of.
+	size int64
 }
 
 // OpenJSONL opens the JSON Lines file at path for appending, creating it if
@@ -248,7 +250,12 @@ func OpenJSONL(path string) (*JSONLWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &JSONLWriter{f: f, path: path, repaired: torn}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	w := &JSONLWriter{f: f, path: path, repaired: torn, size: st.Size()}
 	w.enc = json.NewEncoder(&w.buf)
 	w.enc.SetEscapeHTML(false)
 	return w, nil
@@ -277,15 +284,32 @@ func (w *JSONLWriter) Write(v any) error {
 	if err := w.enc.Encode(v); err != nil {
 		return fmt.Errorf("write %s: %w", w.path, err)
 	}
-	if _, err := w.f.Write(w.buf.Bytes()); err != nil {
+	if n, err := w.f.Write(w.buf.Bytes()); err != nil {
+		if n > 0 {
+			w.dropPartial(int64(w.buf.Len()))
+		}
 		return fmt.Errorf("write %s: %w", w.path, err)
 	}
+	w.size += int64(w.buf.Len())
 	if !w.noSync {
 		if err := w.f.Sync(); err != nil {
 			return fmt.Errorf("write %s: %w", w.path, err)
 		}
 	}
 	return nil
+}
+
+// dropPartial removes what a failed write (a full disk) left of its line,
+// so that a later line does not follow a broken one. It only truncates when
+// nothing but that write can have grown the file.
+func (w *JSONLWriter) dropPartial(n int64) {
+	st, err := w.f.Stat()
+	if err != nil || st.Size() <= w.size || st.Size() > w.size+n {
+		return
+	}
+	if w.f.Truncate(w.size) == nil {
+		w.f.Sync()
+	}
 }
 
 // Close syncs and closes the file. Later writes fail.

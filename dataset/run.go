@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -93,18 +94,43 @@ func sanitizeName(s string) string {
 	return out
 }
 
-// SetLatest points root/latest at the run id, unless it already points at a
-// newer run (ids sort by start time). The link is replaced atomically: a new
-// symbolic link is made under a temporary name and renamed over the old one.
-// Where symbolic links cannot be made, latest is a small file holding the id,
-// which [ResolveRun] understands too.
+// SetLatest points root/latest at the newest run in root: id, unless a
+// run directory with a later id (ids sort by start time) exists. The link
+// is replaced atomically: a new symbolic link is made under a temporary name
+// and renamed over the old one. Runs that set it at the same moment, even
+// from several processes, leave it at the newest: each checks the link after
+// replacing it and fixes it if a newer run appeared meanwhile. Where symbolic
+// links cannot be made, latest is a small file holding the id, which
+// [ResolveRun] understands too.
 func SetLatest(root, id string) error {
-	latest := filepath.Join(root, LatestName)
-	if cur, err := latestTarget(root); err == nil && cur > id {
-		if _, err := os.Stat(filepath.Join(root, cur)); err == nil {
-			return nil
+	for range 100 {
+		want := newestRun(root, id)
+		if err := replaceLatest(root, want); err != nil {
+			return err
+		}
+		if cur, err := latestTarget(root); err == nil && cur == newestRun(root, id) {
+			return syncDir(root)
 		}
 	}
+	return fmt.Errorf("update %s: other runs keep changing it", filepath.Join(root, LatestName))
+}
+
+// runIDRE matches run ids as CreateRun makes them.
+var runIDRE = regexp.MustCompile(`^[0-9]{8}-[0-9]{6}-`)
+
+// newestRun returns the greatest of id and the run ids in root.
+func newestRun(root, id string) string {
+	entries, _ := os.ReadDir(root)
+	for _, e := range entries {
+		if e.IsDir() && runIDRE.MatchString(e.Name()) && e.Name() > id {
+			id = e.Name()
+		}
+	}
+	return id
+}
+
+func replaceLatest(root, id string) error {
+	latest := filepath.Join(root, LatestName)
 	var suffix [8]byte
 	if _, err := rand.Read(suffix[:]); err != nil {
 		return fmt.Errorf("update %s: %w", latest, err)
@@ -120,7 +146,7 @@ func SetLatest(root, id string) error {
 		os.Remove(tmp)
 		return fmt.Errorf("update %s: %w", latest, err)
 	}
-	return syncDir(root)
+	return nil
 }
 
 // latestTarget returns the run id that root/latest names.

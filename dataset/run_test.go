@@ -151,6 +151,9 @@ func TestCreateRunProcesses(t *testing.T) {
 	}
 	wg.Wait()
 	checkUnique(t, ids, n)
+	if target, _ := os.Readlink(filepath.Join(root, LatestName)); target != newestID(ids) {
+		t.Errorf("latest -> %q, want %q", target, newestID(ids))
+	}
 }
 
 func TestSetLatest(t *testing.T) {
@@ -172,6 +175,16 @@ func TestSetLatest(t *testing.T) {
 	}
 	// ... unless the newer one is gone.
 	if err := os.Remove(filepath.Join(root, "20261204-110000-a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := SetLatest(root, "20261204-100000-a"); err != nil {
+		t.Fatal(err)
+	}
+	if target, _ := os.Readlink(filepath.Join(root, LatestName)); target != "20261204-100000-a" {
+		t.Errorf("latest -> %q", target)
+	}
+	// Folders that are not runs do not count.
+	if err := os.Mkdir(filepath.Join(root, "archive"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := SetLatest(root, "20261204-100000-a"); err != nil {
