@@ -71,8 +71,9 @@ func ParseFormat(s string) (Format, error) {
 type ExportOptions struct {
 	// System is a system prompt to put in every row (formats that have one).
 	System string
-	// Contexts puts the sample's doc chunks before the question (in Alpaca's
-	// "input"), for tuning a model that will answer with retrieval.
+	// Contexts puts the sample's doc chunks before the question in the
+	// prompt (in Alpaca, into "input"), for tuning a model that will answer
+	// with retrieval. Native rows always carry the chunks.
 	Contexts bool
 }
 
