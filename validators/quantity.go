@@ -377,11 +377,7 @@ func ampmAt(L []lexeme, j int) (pm bool, n int) {
 	w := strings.ToLower(L[j].text)
 	switch w {
 	case "am", "pm":
-		n = 1
-		if j+1 < len(L) && L[j+1].text == "." && !L[j+1].space && (j+2 >= len(L) || L[j+2].space) {
-			n = 2 // "pm." at a sentence end is fine either way
-		}
-		return w == "pm", n
+		return w == "pm", 1
 	case "a", "p":
 		// a.m. / p.m.
 		if j+2 < len(L) && L[j+1].text == "." && !L[j+1].space && strings.EqualFold(L[j+2].text, "m") && !L[j+2].space {

@@ -26,6 +26,8 @@ func builtinEntries() []Entry {
 
 		// Check validators: look for one fault each.
 		refusalEntry(),
+		numbersEntry(),
+		linksEntry(),
 		// Docs-reading checks (grounded) register here.
 	}
 }

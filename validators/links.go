@@ -1,0 +1,291 @@
+package validators
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/synth-dev/synth/dataset"
+	"github.com/synth-dev/synth/retrieval"
+	"github.com/synth-dev/synth/spec"
+)
+
+var linksSpec = spec.Spec{
+	Name:    "links",
+	Summary: "Every URL, domain, e-mail, phone number and menu path in the answer must exist in the help docs or the gold answer.",
+	Description: `Finds the references an answer gives — URLs (https://example.com/reset), bare domains
+(example.com), e-mail addresses, phone numbers and UI menu paths ("Settings > Account >
+Delete account", "Settings → Privacy", "**Billing** › **Invoices**") — and looks each one
+up in the help docs (every chunk of the knowledge base, plus the chunks retrieved for the
+item) and in the gold answers. Anything not found is invented: the label is hallucinated
+and the reason names it.
+
+Matching forgives form, not substance: URLs and domains ignore case, scheme, "www.",
+trailing slashes and trailing punctuation; a URL may be a parent of a documented one
+(example.com/help for example.com/help/reset) but not a new page on a known site; a bare
+domain may be a parent of a documented host; phone numbers compare by digits (a country
+code may be added); a menu path must appear as consecutive steps of a documented path, or
+its steps must all appear, in order, in one chunk of the docs (prose such as "open
+Settings, choose Account, then Delete account").
+
+With nothing in the answer to check, or nothing to check against (no docs, contexts or
+gold answers), it has no opinion (empty label, pass).
+
+Catches: "Reset it at https://example.com/reset-password" when the docs only know
+https://example.com/account/reset -> hallucinated; "Go to Settings > Billing > Refunds"
+when the docs say "Settings > Billing > Invoices" -> hallucinated.`,
+	Needs: []string{"docs"},
+	Params: []spec.Param{
+		{Name: "kinds", Type: "[]string", Default: "[link, domain, e-mail, phone, path]",
+			Description: "which references to check: link, domain, e-mail, phone, path"},
+	},
+	Example: "{type: links}",
+}
+
+func linksEntry() Entry { return Entry{Spec: linksSpec, Role: Check, New: newLinks} }
+
+var linkKindNames = map[string]LinkKind{
+	"link": LinkURL, "url": LinkURL, "domain": LinkDomain, "e-mail": LinkEmail, "email": LinkEmail,
+	"phone": LinkPhone, "path": LinkPath, "menu": LinkPath,
+}
+
+func newLinks(p *spec.Params, deps Deps) (Validator, error) {
+	v := &linksValidator{kinds: map[LinkKind]bool{}}
+	if p.Has("kinds") {
+		for i, k := range p.Strings("kinds", nil) {
+			kind, ok := linkKindNames[strings.ToLower(k)]
+			if !ok {
+				p.Fail(spec.Index("kinds", i), "unknown kind %q (want link, domain, e-mail, phone or path)", k)
+				continue
+			}
+			v.kinds[kind] = true
+		}
+	} else {
+		for _, k := range []LinkKind{LinkURL, LinkDomain, LinkEmail, LinkPhone, LinkPath} {
+			v.kinds[k] = true
+		}
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	v.corpus = deps.Corpus
+	return v, nil
+}
+
+type linksValidator struct {
+	kinds  map[LinkKind]bool
+	corpus retrieval.Corpus
+
+	once sync.Once
+	docs *linkIndex // the whole corpus, built on first use
+}
+
+func (*linksValidator) Name() string { return linksSpec.Name }
+
+// linkIndex holds the references found in some texts.
+type linkIndex struct {
+	urls   map[string]bool
+	hosts  map[string]bool
+	emails map[string]bool
+	phones []string
+	paths  [][]string
+	texts  []string // normalised texts, for menu paths written as prose
+	where  map[string]string
+}
+
+func newLinkIndex() *linkIndex {
+	return &linkIndex{urls: map[string]bool{}, hosts: map[string]bool{}, emails: map[string]bool{}, where: map[string]string{}}
+}
+
+func (ix *linkIndex) add(text string, buf []Link) []Link {
+	buf = extractLinks(text, buf)
+	for _, l := range buf {
+		switch l.Kind {
+		case LinkURL, LinkDomain:
+			ix.urls[l.Norm] = true
+			ix.hosts[urlHost(l.Norm)] = true
+		case LinkEmail:
+			ix.emails[l.Norm] = true
+			ix.hosts[l.Norm[strings.IndexByte(l.Norm, '@')+1:]] = true
+		case LinkPhone:
+			ix.phones = append(ix.phones, l.Norm)
+		case LinkPath:
+			ix.paths = append(ix.paths, l.Segments)
+		}
+	}
+	ix.texts = append(ix.texts, proseNorm(text))
+	return buf
+}
+
+// proseNorm lower-cases text and strips markup, for finding path steps in prose.
+func proseNorm(s string) string {
+	return " " + normSegment(strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return ' '
+		}
+		return r
+	}, s)) + " "
+}
+
+func (ix *linkIndex) has(l Link) bool {
+	switch l.Kind {
+	case LinkURL:
+		if ix.urls[l.Norm] {
+			return true
+		}
+		// a parent of a documented page: example.com/help for example.com/help/reset
+		for u := range ix.urls {
+			if strings.HasPrefix(u, l.Norm) && len(u) > len(l.Norm) && strings.ContainsRune("/?#", rune(u[len(l.Norm)])) {
+				return true
+			}
+		}
+		// a bare host written with a scheme: https://example.com
+		if urlHost(l.Norm) == l.Norm {
+			return ix.hasHost(l.Norm)
+		}
+		return false
+	case LinkDomain:
+		return ix.hasHost(urlHost(l.Norm))
+	case LinkEmail:
+		return ix.emails[l.Norm]
+	case LinkPhone:
+		for _, p := range ix.phones {
+			if samePhone(p, l.Norm) {
+				return true
+			}
+		}
+		return false
+	case LinkPath:
+		for _, p := range ix.paths {
+			if containsSegments(p, l.Segments) {
+				return true
+			}
+		}
+		for _, t := range ix.texts {
+			if stepsInOrder(t, l.Segments) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasHost reports whether host, or a subdomain of it, is documented.
+func (ix *linkIndex) hasHost(host string) bool {
+	if ix.hosts[host] {
+		return true
+	}
+	for h := range ix.hosts {
+		if strings.HasSuffix(h, "."+host) {
+			return true
+		}
+	}
+	return false
+}
+
+// samePhone compares digit strings, allowing a country code on one side.
+func samePhone(a, b string) bool {
+	if a == b {
+		return true
+	}
+	if len(a) < len(b) {
+		a, b = b, a
+	}
+	return len(b) >= 7 && len(a)-len(b) <= 3 && strings.HasSuffix(a, b)
+}
+
+// containsSegments reports whether want occurs as consecutive segments of path.
+func containsSegments(path, want []string) bool {
+	for i := 0; i+len(want) <= len(path); i++ {
+		ok := true
+		for j := range want {
+			if path[i+j] != want[j] {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// stepsInOrder reports whether every segment occurs in text as whole words,
+// in order.
+func stepsInOrder(text string, segs []string) bool {
+	off := 0
+	for _, s := range segs {
+		i := strings.Index(text[off:], " "+s+" ")
+		if i < 0 {
+			// allow punctuation right after the step ("Account,")
+			found := false
+			for _, end := range []string{",", ".", ":", ";", ")"} {
+				if k := strings.Index(text[off:], " "+s+end); k >= 0 {
+					i, found = k, true
+					break
+				}
+			}
+			if !found {
+				return false
+			}
+		}
+		off += i + len(s) + 1
+	}
+	return true
+}
+
+func (v *linksValidator) corpusIndex() *linkIndex {
+	v.once.Do(func() {
+		if v.corpus == nil {
+			return
+		}
+		ix := newLinkIndex()
+		var buf []Link
+		for _, c := range v.corpus.Chunks() {
+			buf = ix.add(c.Text, buf)
+		}
+		v.docs = ix
+	})
+	return v.docs
+}
+
+func (v *linksValidator) Validate(_ context.Context, s *dataset.Sample) (dataset.Verdict, error) {
+	name := linksSpec.Name
+	var found []Link
+	for _, l := range ExtractLinks(s.Answer) {
+		if v.kinds[l.Kind] {
+			found = append(found, l)
+		}
+	}
+	if len(found) == 0 {
+		return dataset.Verdict{Validator: name, Score: 1, Pass: true, Reason: "no links, e-mail addresses, phone numbers or menu paths"}, nil
+	}
+	docs := v.corpusIndex()
+	if docs == nil && len(s.Contexts) == 0 && len(s.References) == 0 {
+		return dataset.Verdict{Validator: name, Score: 1, Pass: true, Reason: "no help docs or gold answer to check against: no opinion"}, nil
+	}
+	local := newLinkIndex()
+	var buf []Link
+	for _, c := range s.Contexts {
+		buf = local.add(c.Text, buf)
+	}
+	for _, g := range s.References {
+		buf = local.add(g, buf)
+	}
+	var invented []string
+	for _, l := range found {
+		if (docs != nil && docs.has(l)) || local.has(l) {
+			continue
+		}
+		invented = append(invented, fmt.Sprintf("%s %q", l.Kind, l.Text))
+	}
+	if len(invented) == 0 {
+		return dataset.Verdict{Validator: name, Score: 1, Pass: true,
+			Reason: fmt.Sprintf("%d reference(s) checked, all in the help docs or gold answer", len(found))}, nil
+	}
+	score := float64(len(found)-len(invented)) / float64(len(found))
+	return dataset.Verdict{Validator: name, Score: score, Pass: false, Label: dataset.Hallucinated,
+		Reason: "not in the help docs or gold answer: " + strings.Join(invented, ", ")}, nil
+}
