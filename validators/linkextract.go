@@ -60,11 +60,11 @@ func ExtractLinks(s string) []Link {
 
 func extractLinks(s string, dst []Link) []Link {
 	dst = dst[:0]
-	if strings.ContainsAny(s, ".@") {
+	if strings.IndexByte(s, '.') >= 0 || strings.IndexByte(s, '@') >= 0 {
 		dst = extractHosts(s, dst)
 	}
 	dst = extractPhones(s, dst)
-	if strings.ContainsAny(s, ">→»›") {
+	if hasPathSeparator(s) {
 		dst = extractPaths(s, dst)
 	}
 	// order by position (the extractors each return in order)
@@ -74,6 +74,12 @@ func extractLinks(s string, dst []Link) []Link {
 		}
 	}
 	return dst
+}
+
+// hasPathSeparator reports whether s contains >, →, » or ›. (strings.ContainsAny
+// with non-ASCII characters is slow.)
+func hasPathSeparator(s string) bool {
+	return strings.IndexByte(s, '>') >= 0 || strings.Contains(s, "→") || strings.Contains(s, "»") || strings.Contains(s, "›")
 }
 
 func isHostByte(c byte) bool {
@@ -89,7 +95,11 @@ func isURLByte(c byte) bool {
 	if c >= 0x80 {
 		return true
 	}
-	return c > ' ' && !strings.ContainsRune(`<>"'{}|\^`+"`", rune(c))
+	switch c {
+	case '<', '>', '"', '\'', '{', '}', '|', '\\', '^', '`':
+		return false
+	}
+	return c > ' '
 }
 
 // extractHosts finds URLs, e-mails and bare domains.

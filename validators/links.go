@@ -3,6 +3,7 @@ package validators
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"strings"
 	"sync"
 
@@ -79,6 +80,21 @@ type linksValidator struct {
 
 	once sync.Once
 	docs *linkIndex // the whole corpus, built on first use
+
+	chunks sync.Map // hash of a context chunk's text -> *linkIndex
+}
+
+// chunkIndex returns the index of one retrieved chunk, cached by content:
+// the same chunks come back for many items.
+func (v *linksValidator) chunkIndex(text string) *linkIndex {
+	key := maphash.String(hashSeed, text)
+	if ix, ok := v.chunks.Load(key); ok {
+		return ix.(*linkIndex)
+	}
+	ix := newLinkIndex()
+	ix.add(text, nil)
+	v.chunks.Store(key, ix)
+	return ix
 }
 
 func (*linksValidator) Name() string { return linksSpec.Name }
@@ -251,6 +267,15 @@ func (v *linksValidator) corpusIndex() *linkIndex {
 	return v.docs
 }
 
+func (v *linksValidator) inContexts(cs []dataset.Chunk, l Link) bool {
+	for _, c := range cs {
+		if v.chunkIndex(c.Text).has(l) {
+			return true
+		}
+	}
+	return false
+}
+
 func (v *linksValidator) Validate(_ context.Context, s *dataset.Sample) (dataset.Verdict, error) {
 	name := linksSpec.Name
 	var found []Link
@@ -266,17 +291,14 @@ func (v *linksValidator) Validate(_ context.Context, s *dataset.Sample) (dataset
 	if docs == nil && len(s.Contexts) == 0 && len(s.References) == 0 {
 		return dataset.Verdict{Validator: name, Score: 1, Pass: true, Reason: "no help docs or gold answer to check against: no opinion"}, nil
 	}
-	local := newLinkIndex()
+	gold := newLinkIndex()
 	var buf []Link
-	for _, c := range s.Contexts {
-		buf = local.add(c.Text, buf)
-	}
 	for _, g := range s.References {
-		buf = local.add(g, buf)
+		buf = gold.add(g, buf)
 	}
 	var invented []string
 	for _, l := range found {
-		if (docs != nil && docs.has(l)) || local.has(l) {
+		if (docs != nil && docs.has(l)) || gold.has(l) || v.inContexts(s.Contexts, l) {
 			continue
 		}
 		invented = append(invented, fmt.Sprintf("%s %q", l.Kind, l.Text))

@@ -107,6 +107,28 @@ func (t *tokenizer) squadHashes(s string, dst []uint64) []uint64 {
 	return dst
 }
 
+// ASCII character classes, for the normaliser's fast path.
+const (
+	clsPunct = 1 << iota // in Python's string.punctuation
+	clsSpace             // Python whitespace
+	clsWord              // Python \w: letter, digit or '_'
+)
+
+var asciiClass = func() (t [utf8.RuneSelf]uint8) {
+	for c := range utf8.RuneSelf {
+		if isASCIIPunct(byte(c)) {
+			t[c] |= clsPunct
+		}
+		if isPySpace(rune(c)) {
+			t[c] |= clsSpace
+		}
+		if isPyWord(rune(c)) {
+			t[c] |= clsWord
+		}
+	}
+	return t
+}()
+
 // isASCIIPunct reports whether c is in Python's string.punctuation.
 func isASCIIPunct(c byte) bool {
 	return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') || (c >= '{' && c <= '~')
@@ -144,7 +166,7 @@ func (t *tokenizer) normalize(s string, lower bool) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			i++
-			if isASCIIPunct(c) {
+			if asciiClass[c]&clsPunct != 0 {
 				continue
 			}
 			if lower && c >= 'A' && c <= 'Z' {
@@ -181,6 +203,21 @@ func (t *tokenizer) normalize(s string, lower bool) {
 	start := -1 // start of the current token, or -1
 	prevWord := false
 	for i := 0; i < len(buf); {
+		if c := buf[i]; c < utf8.RuneSelf && c|0x20 != 'a' && c|0x20 != 't' {
+			// ASCII fast path (articles start with a or t)
+			cls := asciiClass[c]
+			if cls&clsSpace != 0 {
+				if start >= 0 {
+					t.toks = append(t.toks, span{int32(start), int32(i)})
+					start = -1
+				}
+			} else if start < 0 {
+				start = i
+			}
+			prevWord = cls&clsWord != 0
+			i++
+			continue
+		}
 		r, size := rune(buf[i]), 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRune(buf[i:])
