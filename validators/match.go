@@ -177,7 +177,11 @@ func (v *matchValidator) weight(tk *mtoken) float64 {
 	return math.Max(w, 0.01)
 }
 
-var matchSeed = maphash.MakeSeed()
+var (
+	matchSeed          = maphash.MakeSeed()
+	digitsReplacer     = strings.NewReplacer(",", "", ".", "")
+	apostropheReplacer = strings.NewReplacer("'", "", "’", "")
+)
 
 // matchTitles are honorifics and titles: "General George Washington" is
 // "George Washington".
@@ -260,7 +264,7 @@ func matchTokens(s string, dst []mtoken) []mtoken {
 			}
 			continue
 		case 'n': // not a quantity ("1.2.3"): keep the digits
-			text := strings.NewReplacer(",", "", ".", "").Replace(lx.text)
+			text := digitsReplacer.Replace(lx.text)
 			dst = append(dst, mtoken{text: text, h: maphash.String(matchSeed, text), start: lx.start, end: lx.end})
 			continue
 		}
@@ -272,7 +276,7 @@ func matchTokens(s string, dst []mtoken) []mtoken {
 		for _, apos := range []string{"'s", "’s"} {
 			w = strings.TrimSuffix(w, apos)
 		}
-		w = strings.NewReplacer("'", "", "’", "").Replace(w)
+		w = apostropheReplacer.Replace(w)
 		if w == "" {
 			continue
 		}
@@ -543,21 +547,38 @@ func initialsAt(t string, y []mtoken, j int) int {
 // occur in the answer tokens joined without spaces, starting and ending at
 // token boundaries ("abid ali" in "abidali"; "p a d a w a n" is "padawan").
 func joinedContains(a, g []mtoken) bool {
-	var gs strings.Builder
+	n := 0
 	for _, t := range g {
-		gs.WriteString(t.text)
+		n += len(t.text)
 	}
-	need := gs.String()
-	if len(need) < 4 {
+	if n < 4 {
 		return false
 	}
 	for i := range a {
-		var b strings.Builder
-		for j := i; j < len(a) && b.Len() < len(need); j++ {
-			b.WriteString(a[j].text)
-			if b.Len() == len(need) && b.String() == need {
-				return true
+		// does the concatenation of a[i:] start with that of g, ending on a token boundary?
+		gi, go_ := 0, 0 // gold token, offset in it
+		ok := true
+		j := i
+		for ok && gi < len(g) {
+			if j >= len(a) {
+				ok = false
+				break
 			}
+			at := a[j].text
+			for k := 0; k < len(at); k++ {
+				if gi >= len(g) || at[k] != g[gi].text[go_] {
+					ok = false
+					break
+				}
+				go_++
+				if go_ == len(g[gi].text) {
+					gi, go_ = gi+1, 0
+				}
+			}
+			j++
+		}
+		if ok && gi == len(g) {
+			return true
 		}
 	}
 	return false
