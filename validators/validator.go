@@ -146,15 +146,20 @@ func (r *Registry) Build(path string, cfg map[string]any, deps Deps) (Built, err
 		return Built{}, err
 	}
 	role := e.Role
-	if rs, ok := cfg["role"].(string); ok {
+	if raw, present := cfg["role"]; present {
+		rs, _ := raw.(string)
 		switch Role(rs) {
 		case Answer, Check, Data:
 			role = Role(rs)
 		default:
-			return Built{}, spec.Errorf(spec.Join(path, "role"), "must be answer, check or data, got %q", rs)
+			return Built{}, spec.Errorf(spec.Join(path, "role"), "must be answer, check or data, got %v", raw)
 		}
 	}
-	if name, ok := cfg["name"].(string); ok && name != "" {
+	if raw, present := cfg["name"]; present {
+		name, ok := raw.(string)
+		if !ok || name == "" {
+			return Built{}, spec.Errorf(spec.Join(path, "name"), "must be a non-empty string, got %v", raw)
+		}
 		v = renamed{Validator: v, name: name}
 	}
 	return Built{Validator: v, Role: role}, nil
