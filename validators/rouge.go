@@ -16,8 +16,8 @@ precision is l over the answer's length, recall l over the gold answer's, and th
 score is the F-measure (1+β²)PR/(R+β²P), best over the gold answers. Unlike F1 it
 rewards keeping the gold answer's word order. Thresholds map the score to a label.
 
-Catches: gold "open Settings then tap Delete account", answer "tap Delete account
-then open Settings" -> F1 1.0 but ROUGE-L 0.67 (partial): the steps are in the wrong order.`,
+Catches: gold "open Settings then tap Delete account", answer "Tap Delete account,
+then open Settings." -> F1 1.0 but ROUGE-L 0.50 (partial): the steps are in the wrong order.`,
 	Params: append(thresholdParams(0.8, 0.4), spec.Param{
 		Name: "beta", Type: "float", Default: "1",
 		Description: "weight of recall against precision (β > 1 favours recall); between 0.1 and 10",
