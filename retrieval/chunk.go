@@ -63,7 +63,7 @@ func NewChunker(size, overlap int) (*SplitChunker, error) {
 		size:    size,
 		overlap: overlap,
 		// The last separator "" splits inside an overlong word, so no piece
-		// exceeds the size (and langchaingo never logs its size warning).
+		// exceeds the size.
 		prose: textsplitter.NewRecursiveCharacter(
 			textsplitter.WithChunkSize(size),
 			textsplitter.WithChunkOverlap(0),

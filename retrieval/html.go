@@ -49,23 +49,24 @@ func HTMLToMarkdown(src string) (string, error) {
 // htmlConv accumulates Markdown. Inline text is buffered in line, so that
 // whitespace can be collapsed and block boundaries placed.
 type htmlConv struct {
-	b    strings.Builder
-	line strings.Builder
-	pre  int // depth of <pre>
+	b       strings.Builder
+	line    strings.Builder
+	pre     int // depth of <pre>
+	flushes int // times the line was flushed
 }
 
 // skipped elements carry no help content.
 var skipped = map[atom.Atom]bool{
 	atom.Head: true, atom.Script: true, atom.Style: true, atom.Noscript: true,
 	atom.Template: true, atom.Svg: true, atom.Math: true, atom.Iframe: true,
-	atom.Object: true, atom.Embed: true, atom.Canvas: true, atom.Nav: true,
-	atom.Select: true, atom.Button: true, atom.Audio: true, atom.Video: true,
+	atom.Object: true, atom.Embed: true, atom.Canvas: true, atom.Nav: true, atom.Footer: true,
+	atom.Select: true, atom.Audio: true, atom.Video: true,
 }
 
 // blockElems end the current paragraph before and after them.
 var blockElems = map[atom.Atom]bool{
 	atom.P: true, atom.Div: true, atom.Section: true, atom.Article: true,
-	atom.Main: true, atom.Header: true, atom.Footer: true, atom.Aside: true,
+	atom.Main: true, atom.Header: true, atom.Aside: true,
 	atom.Address: true, atom.Figure: true, atom.Figcaption: true,
 	atom.Details: true, atom.Summary: true, atom.Form: true, atom.Fieldset: true,
 	atom.Dl: true, atom.Dt: true, atom.Dd: true, atom.Body: true, atom.Html: true,
@@ -76,6 +77,7 @@ var blockElems = map[atom.Atom]bool{
 func (c *htmlConv) flush() {
 	s := collapseSpace(c.line.String())
 	c.line.Reset()
+	c.flushes++
 	if s == "" {
 		return
 	}
@@ -156,8 +158,11 @@ func (c *htmlConv) walk(n *html.Node) {
 		c.line.WriteString(tick + collapseSpace(t) + tick)
 	case a == atom.A:
 		href := strings.TrimSpace(attr(n, "href"))
-		before := c.line.Len()
+		before, flushes := c.line.Len(), c.flushes
 		c.children(n)
+		if c.flushes != flushes || c.line.Len() < before {
+			return // the link held blocks that were flushed: keep their text only
+		}
 		text := strings.TrimSpace(c.line.String()[before:])
 		if href == "" || strings.HasPrefix(href, "#") || strings.HasPrefix(strings.ToLower(href), "javascript:") || text == href {
 			return
@@ -169,7 +174,10 @@ func (c *htmlConv) walk(n *html.Node) {
 		s := c.line.String()
 		c.line.Reset()
 		c.line.WriteString(s[:before])
-		c.line.WriteString(" [" + collapseSpace(s[before:]) + "](" + strings.ReplaceAll(href, " ", "%20") + ") ")
+		inner := s[before:]
+		lead := inner[:len(inner)-len(strings.TrimLeft(inner, " \t\n"))]
+		trail := inner[len(strings.TrimRight(inner, " \t\n")):]
+		c.line.WriteString(lead + "[" + collapseSpace(inner) + "](" + strings.ReplaceAll(href, " ", "%20") + ")" + trail)
 	case a == atom.Img:
 		if alt := strings.TrimSpace(attr(n, "alt")); alt != "" {
 			c.line.WriteString(" " + alt + " ")
@@ -356,24 +364,13 @@ func collapseSpace(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// escapeLineStart escapes a character at the start of a line of converted
-// text that Markdown would read as structure (a heading, quote, HTML block or
-// setext underline). The escape disappears when the Markdown is parsed.
+// escapeLineStart escapes a "#" that starts a line of converted text, which
+// Markdown would read as a heading. Other look-alikes (a "1." or ">" at the
+// start) would at worst become a list or a quote, with the text intact, so
+// they are left alone: chunks keep the Markdown verbatim, escapes included.
 func escapeLineStart(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '#', '>', '<', '=', '-', '+', '*', '|', '`', '~':
+	if strings.HasPrefix(s, "#") {
 		return `\` + s
-	}
-	// "1. " or "1) " would start an ordered list.
-	i := 0
-	for i < len(s) && i < 9 && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	if i > 0 && i+1 < len(s) && (s[i] == '.' || s[i] == ')') && s[i+1] == ' ' {
-		return s[:i] + `\` + s[i:]
 	}
 	return s
 }
