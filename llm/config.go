@@ -93,6 +93,9 @@ type BuiltinConfig struct {
 	Memory string
 	// K is how many chunks the bot retrieves.
 	K int
+	// MemoryThreshold is the similarity (0 to 1) a question needs with a
+	// learned question for the bot to answer from memory (0: the default).
+	MemoryThreshold float64
 }
 
 // Remote reports whether the provider talks to an API over HTTP (and so
@@ -127,6 +130,7 @@ const (
 	keyThreshold       = "threshold"
 	keyMemory          = "memory"
 	keyK               = "k"
+	keyMemoryThreshold = "memory_threshold"
 )
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -161,6 +165,7 @@ func ParseConfig(p *spec.Params) (Config, error) {
 		c.Builtin.Threshold = p.FloatIn(keyThreshold, DefaultBuiltinThreshold, 0, 1)
 		c.Builtin.Memory = p.String(keyMemory, "")
 		c.Builtin.K = p.IntIn(keyK, DefaultBuiltinK, 1, 100)
+		c.Builtin.MemoryThreshold = p.FloatIn(keyMemoryThreshold, DefaultBuiltinMemoryThreshold, 0.01, 1)
 	default:
 		// OneOf recorded the error; mark the remaining keys used so the one
 		// message that matters is not buried under "unknown parameter".
@@ -287,6 +292,7 @@ var params = []param{
 	{spec.Param{Name: keyThreshold, Type: "float", Default: fmt.Sprint(DefaultBuiltinThreshold), Description: "Retrieval confidence (0 to 1) below which the bot says it does not know."}, []string{ProviderBuiltin}},
 	{spec.Param{Name: keyMemory, Type: "string", Description: "File of learned Q&A pairs written by `synth tune`, relative to the config file."}, []string{ProviderBuiltin}},
 	{spec.Param{Name: keyK, Type: "int", Default: fmt.Sprint(DefaultBuiltinK), Description: "How many doc chunks the bot retrieves."}, []string{ProviderBuiltin}},
+	{spec.Param{Name: keyMemoryThreshold, Type: "float", Default: fmt.Sprint(DefaultBuiltinMemoryThreshold), Description: "Similarity (0 to 1) a question needs with a learned question for the bot to answer from its memory."}, []string{ProviderBuiltin}},
 }
 
 var providerDocs = map[string]struct{ summary, description, example string }{
