@@ -2,6 +2,7 @@ package llm
 
 import (
 	"context"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
@@ -67,4 +68,13 @@ func openTest(t testing.TB, cfg Config, mod ...func(*OpenOptions)) (*Client, *fa
 		t.Fatal(err)
 	}
 	return c, fs
+}
+
+func mustURL(t testing.TB, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
