@@ -30,9 +30,10 @@ for each gold answer:
 - precision: the share of the answer's own content (words not in the question) found in
   the gold answer, which matters for short answers ("Christopher Lloyd" for
   "Christopher Allen Lloyd" is fine, "Emmitt Smith" for "Timmy Smith" is not);
-- the score is 1 when the whole gold answer is in the answer (a verbose answer is still
-  right), else the recall-weighted F-measure (β = 2) of the two; a gold number or date
-  that the answer contradicts with another one caps the score at 0.3.
+- the score is 1 when the whole gold answer is in the answer, the recall itself when it
+  is 0.7 or more (a verbose answer that carries most of the gold answer is still right),
+  else the recall-weighted F-measure (β = 2) of the two; a gold number or date that the
+  answer contradicts with another one caps the score at 0.3.
 
 The best score over the gold answers goes through the thresholds.
 
@@ -59,6 +60,8 @@ func newMatch(p *spec.Params, deps Deps) (Validator, error) {
 		idf:    buildIDF(deps.Eval),
 		beta:   2,
 		capNum: 0.3,
+		// recall at or above this is the score, whatever the precision
+		recallFloor: 0.7,
 	}
 	if err := p.Err(); err != nil {
 		return nil, err
@@ -67,12 +70,13 @@ func newMatch(p *spec.Params, deps Deps) (Validator, error) {
 }
 
 type matchValidator struct {
-	th     thresholds
-	qw     float64
-	fuzzy  bool
-	idf    *idfTable
-	beta   float64
-	capNum float64
+	th          thresholds
+	qw          float64
+	fuzzy       bool
+	idf         *idfTable
+	beta        float64
+	capNum      float64
+	recallFloor float64
 }
 
 func (*matchValidator) Name() string { return matchSpec.Name }
@@ -111,6 +115,8 @@ type mtoken struct {
 	hit    bool    // matched (scratch)
 	// start and end are the token's byte span in the (repaired) text
 	start, end int
+	// link is set for a URL, domain, e-mail or phone number, kept whole
+	link LinkKind
 }
 
 // matchStop are English function words: they weigh little.
@@ -217,6 +223,13 @@ func numToken(v, tol float64, start, end int) mtoken {
 // ranges ("10–12", "18 to 20") as one value with a tolerance.
 func matchTokens(s string, dst []mtoken) []mtoken {
 	s = fixMojibake(s)
+	// URLs, e-mails and phone numbers are single tokens: their digits are
+	// not quantities and their dots are not sentence ends.
+	links := ExtractLinks(s)
+	nextLink := 0
+	for nextLink < len(links) && links[nextLink].Kind == LinkPath {
+		nextLink++
+	}
 	L := lex(s, nil)
 	var buf []byte
 	glued := func(k int, texts ...string) bool {
@@ -232,6 +245,18 @@ func matchTokens(s string, dst []mtoken) []mtoken {
 	}
 	for i := 0; i < len(L); {
 		lx := L[i]
+		if nextLink < len(links) && lx.start >= links[nextLink].Start {
+			l := links[nextLink]
+			if lx.start < l.End {
+				dst = append(dst, mtoken{text: l.Norm, h: maphash.String(matchSeed, l.Norm), start: l.Start, end: l.End, link: l.Kind})
+				for i < len(L) && L[i].start < l.End {
+					i++
+				}
+			}
+			for nextLink++; nextLink < len(links) && links[nextLink].Kind == LinkPath; nextLink++ {
+			}
+			continue
+		}
 		if lx.kind == 'n' || lx.kind == 'w' {
 			if n, ok := parseNumber(L, i); ok {
 				lo, hi, end := n.value, n.value, n.j
@@ -396,6 +421,11 @@ func (v *matchValidator) compare(at, gt matchText) matchResult {
 	default:
 		b2 := v.beta * v.beta
 		r.score = (1 + b2) * r.precision * r.recall / (b2*r.precision + r.recall)
+		// An answer that carries most of the gold answer is not marked down
+		// for explaining more (verbose chat answers).
+		if r.recall >= v.recallFloor && r.recall > r.score {
+			r.score = r.recall
+		}
 	}
 	// A gold number the answer misses while it states another number of
 	// the same order of magnitude: a contradiction ("2018" for "2017").
@@ -466,6 +496,9 @@ func coarseDates(a, g matchText) {
 func (v *matchValidator) same(g, a *mtoken) bool {
 	if g.h == a.h {
 		return true
+	}
+	if g.link != "" || a.link != "" {
+		return g.link == LinkPhone && a.link == LinkPhone && samePhone(g.text, a.text)
 	}
 	if g.num && a.num {
 		return math.Abs(g.v-a.v) <= math.Max(g.tol, a.tol)+1e-9*math.Max(math.Abs(g.v), math.Abs(a.v))

@@ -113,7 +113,7 @@ func FuzzMatchTokens(f *testing.F) {
 	for _, s := range []string{"", "P-A-D-A-W-A-N.", "10–12 years", "2001–02", "B. R. Ambedkar", "2.45Â\u00a0billion", "a-a", "18 to 20 January 1788"} {
 		f.Add(s, "gold answer")
 	}
-	v := &matchValidator{th: thresholds{0.6, 0.35}, qw: 0.25, fuzzy: true, beta: 2, capNum: 0.3}
+	v := &matchValidator{th: thresholds{0.6, 0.35}, qw: 0.25, fuzzy: true, beta: 2, capNum: 0.3, recallFloor: 0.7}
 	f.Fuzz(func(t *testing.T, answer, gold string) {
 		r := v.score("question", answer, []string{gold})
 		if r.score < 0 || r.score > 1 || r.score != r.score {
