@@ -1,0 +1,334 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/synth-dev/synth/dataset"
+	"github.com/synth-dev/synth/pipelines"
+	"github.com/synth-dev/synth/report"
+	"github.com/synth-dev/synth/retrieval"
+)
+
+type evalOptions struct {
+	model       string
+	dataset     string
+	out         string
+	concurrency int
+	resume      string
+	redoErrors  bool
+	noCache     bool
+	failUnder   float64
+	dryRun      bool
+	limit       int
+	quiet       bool
+}
+
+func newEvalCmd(s *streams, g *globalOptions) *cobra.Command {
+	o := &evalOptions{failUnder: -1}
+	cmd := &cobra.Command{
+		Use:   "eval",
+		Short: "Run a model over the eval set and grade every answer",
+		Long: `Run a model over the eval set and grade every answer with the validators.
+
+Each item ends as correct, partial, wrong, hallucinated, refused or error
+(the model or a validator failed after retries: never counted as wrong).
+Results are appended to runs/<id>/results.jsonl as items finish; summary.json
+and report.md are written at the end, and runs/latest points at the run.
+Ctrl-C stops cleanly: rerun with --resume RUN_DIR to finish the run.`,
+		Example: `  synth eval --model base
+  synth eval --model gpt --concurrency 16 --fail-under 0.8
+  synth eval --resume runs/latest
+  synth eval --model gpt --dry-run`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runEval(cmd.Context(), s, g, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.model, "model", "m", "", "model to evaluate, by its name under models: (default eval.model)")
+	f.StringVarP(&o.dataset, "dataset", "d", "", "eval set file: JSONL, CSV or YAML (default eval.dataset)")
+	f.StringVarP(&o.out, "out", "o", "", "folder to create the run directory in (default eval.out, runs)")
+	f.IntVarP(&o.concurrency, "concurrency", "j", 0, "items graded at once (default eval.concurrency, 4)")
+	f.StringVar(&o.resume, "resume", "", "finish an interrupted run: its directory, runs/latest or its id")
+	f.BoolVar(&o.redoErrors, "retry-errors", false, "with --resume, grade items that ended as error again")
+	f.BoolVar(&o.noCache, "no-cache", false, "do not read or write the response cache")
+	f.Float64Var(&o.failUnder, "fail-under", -1, "exit with status 1 when accuracy is below this fraction (0..1)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "print how many model calls and tokens the run would use, then stop")
+	f.IntVar(&o.limit, "limit", 0, "grade only the first N items (0: all)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+	return cmd
+}
+
+func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) error {
+	if o.failUnder > 1 || (o.failUnder < 0 && o.failUnder != -1) {
+		return usagef("--fail-under must be a fraction between 0 and 1, got %g", o.failUnder)
+	}
+	if o.concurrency < 0 || o.limit < 0 {
+		return usagef("--concurrency and --limit must not be negative")
+	}
+	cfg, err := loadConfig(g.configPath)
+	if err != nil {
+		return err
+	}
+	ev := cfg.Eval
+	root := ev.Out
+	if o.out != "" {
+		root = o.out
+	}
+
+	// What to grade: a resumed run keeps its own model and eval set.
+	var resumeDir string
+	var prev *dataset.Run
+	if o.resume != "" {
+		d, err := dataset.ResolveRun(root, o.resume)
+		if err != nil {
+			return asUsage(err)
+		}
+		resumeDir = d.Path
+		if prev, err = dataset.LoadRun(d.Path); err != nil {
+			return asUsage(err)
+		}
+		if prev.Manifest == nil {
+			return usagef("cannot resume %s: it has no %s (was it made by synth eval?)", d.Path, dataset.ManifestFile)
+		}
+	}
+	modelName := firstNonEmpty(o.model, manifestField(prev, func(m *dataset.Manifest) string { return m.Model }), ev.Model)
+	if modelName == "" {
+		return usagef("no model to evaluate: pass --model NAME or set eval.model in %s", g.configPath)
+	}
+	setPath := firstNonEmpty(o.dataset, manifestField(prev, func(m *dataset.Manifest) string { return m.Dataset }), ev.Dataset)
+	if setPath == "" {
+		return usagef("no eval set: pass --dataset FILE or set eval.dataset in %s", g.configPath)
+	}
+	set, err := dataset.ReadEvalSet(setPath)
+	if err != nil {
+		return asUsage(err)
+	}
+	for _, w := range set.Warnings {
+		fmt.Fprintln(s.Err, "synth: warning:", s.sanitize(w.String()))
+	}
+	if o.limit > 0 && o.limit < len(set.Items) {
+		set.Items = set.Items[:o.limit]
+	}
+
+	proj := pipelines.OpenProject(cfg, pipelines.ProjectOptions{
+		NoCache: o.noCache,
+		OnIndex: func(st retrieval.Stats) {
+			fmt.Fprintf(s.Err, "synth: brought the knowledge base up to date: %d docs, %d chunks (%d added, %d removed)\n", st.Docs, st.Chunks, st.Added, st.Removed)
+		},
+	})
+	model, err := proj.Model(ctx, modelName)
+	if err != nil {
+		return asUsage(err)
+	}
+	deps, err := proj.ValidatorDeps(ctx, set.Items)
+	if err != nil {
+		return asUsage(err)
+	}
+	vals, entries, err := proj.Validators(ctx, deps)
+	if err != nil {
+		return asUsage(err)
+	}
+	policy, err := proj.Policy()
+	if err != nil {
+		return asUsage(err)
+	}
+	conc := firstPositive(o.concurrency, ev.Concurrency)
+
+	e := &pipelines.Eval{
+		Model:        model,
+		SystemPrompt: ev.SystemPrompt,
+		RAGK:         ev.RAGK,
+		Validators:   vals,
+		Policy:       policy,
+	}
+	if deps.Search != nil {
+		e.Search = deps.Search
+		e.ContextK = 4
+	}
+	if o.dryRun {
+		return printDryRun(s, g, e, set, modelName, proj)
+	}
+
+	entry, _ := cfg.Model(modelName)
+	names := make([]string, len(vals))
+	for i, v := range vals {
+		names[i] = v.Name()
+	}
+	prog := newProgress(s, "grading", len(set.Items), o.quiet)
+	run := &pipelines.EvalRun{
+		Eval: e,
+		Set:  set,
+		Manifest: dataset.Manifest{
+			Model:       modelName,
+			ModelConfig: entry.Params,
+			Judge:       ev.Judge,
+			Validators:  entries,
+			Policy:      ev.Policy,
+			Settings:    map[string]any{"rag_k": ev.RAGK, "system_prompt": ev.SystemPrompt, "validators": names},
+			Synth:       versionString(),
+		},
+		Root:        root,
+		Resume:      resumeDir,
+		RedoErrors:  o.redoErrors,
+		Concurrency: conc,
+		Stats: func() (int, float64) {
+			st := proj.Meter.Stats().Models[modelName]
+			return st.Calls + st.Retries - st.CacheHits, st.Cost
+		},
+		Progress: func(done, total int, r dataset.Result) {
+			prog.step(done, fmt.Sprintf("%-24s %-12s %s", r.ID, r.Label, clipLine(r.Reason, 80)))
+		},
+	}
+	out, runErr := run.Run(ctx)
+	prog.finish()
+	if out == nil {
+		if errors.Is(runErr, context.Canceled) {
+			return runErr
+		}
+		return asUsage(runErr)
+	}
+	if err := writeRunReports(out.Dir, out.Summary, out.Results); err != nil && runErr == nil {
+		runErr = err
+	}
+	if out.Resumed > 0 {
+		fmt.Fprintf(s.Err, "synth: resumed %s: %d items were already graded\n", out.Dir.ID, out.Resumed)
+	}
+	if g.json {
+		if err := writeJSON(s, out.Summary); err != nil {
+			return err
+		}
+	} else {
+		if err := report.WriteSummary(s.Out, out.Summary, report.Style{Color: s.Color}); err != nil {
+			return err
+		}
+		rel := relPath(out.Dir.Path)
+		fmt.Fprintf(s.Out, "\n  results  %s\n  report   %s\n", filepath.Join(rel, dataset.ResultsFile), filepath.Join(rel, "report.md"))
+	}
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) {
+			fmt.Fprintf(s.Err, "synth: interrupted after %d of %d items; finish with: synth eval --resume %s\n", out.Summary.Total, out.Summary.Items, relPath(out.Dir.Path))
+			return &silentError{code: exitInterrupted}
+		}
+		return runErr
+	}
+	if n := out.Summary.Counts[dataset.Error]; n > 0 && n == out.Summary.Total {
+		return fmt.Errorf("the run could not finish: all %d items failed (first: %s); fix the cause, then rerun with --resume %s --retry-errors", n, firstError(out.Results), relPath(out.Dir.Path))
+	}
+	if o.failUnder >= 0 && out.Summary.Accuracy < o.failUnder {
+		return &belowFloorError{what: "accuracy", got: out.Summary.Accuracy, needed: o.failUnder}
+	}
+	return nil
+}
+
+// writeRunReports writes report.md beside a run's results.
+func writeRunReports(dir dataset.RunDir, s *dataset.Summary, results []dataset.Result) error {
+	return dataset.WriteFileAtomic(dir.File("report.md"), report.Markdown(s, results), 0o644)
+}
+
+func printDryRun(s *streams, g *globalOptions, e *pipelines.Eval, set *dataset.EvalSet, model string, proj *pipelines.Project) error {
+	calls := len(set.Items)
+	chars := 0
+	for _, it := range set.Items {
+		chars += len(e.SystemPrompt) + len(it.Question)
+	}
+	judgeCalls := 0
+	for _, v := range e.Validators {
+		if strings.Contains(v.Name(), "judge") {
+			judgeCalls += len(set.Items)
+		}
+	}
+	prompt := chars / 4
+	if e.RAGK > 0 {
+		prompt += len(set.Items) * e.RAGK * 200
+	}
+	mcfg, _ := proj.ModelConfig(model)
+	completion := len(set.Items) * firstPositive(mcfg.MaxTokens, 256)
+	plan := map[string]any{
+		"model": model, "items": len(set.Items), "model_calls": calls, "judge_calls": judgeCalls,
+		"prompt_tokens_est": prompt, "completion_tokens_max": completion,
+		"cost_usd_max": mcfg.Price.Cost(dataset.Usage{PromptTokens: prompt, CompletionTokens: completion}),
+	}
+	if g.json {
+		return writeJSON(s, plan)
+	}
+	fmt.Fprintf(s.Out, "dry run: %d items with model %s\n  model calls   %d\n  judge calls   %d\n  prompt tokens ~%d (estimated at 4 characters a token)\n  completion    at most %d tokens\n",
+		len(set.Items), model, calls, judgeCalls, prompt, completion)
+	if c := plan["cost_usd_max"].(float64); c > 0 {
+		fmt.Fprintf(s.Out, "  cost          at most $%.4f\n", c)
+	}
+	return nil
+}
+
+func writeJSON(s *streams, v any) error {
+	enc := json.NewEncoder(s.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func manifestField(r *dataset.Run, f func(*dataset.Manifest) string) string {
+	if r == nil || r.Manifest == nil {
+		return ""
+	}
+	return f(r.Manifest)
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func firstPositive(vals ...int) int {
+	for _, v := range vals {
+		if v > 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+func firstError(results []dataset.Result) string {
+	for _, r := range results {
+		if r.Error != "" {
+			return clipLine(r.Error, 200)
+		}
+	}
+	return "unknown"
+}
+
+func clipLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// relPath shows p relative to the working directory when that is shorter.
+func relPath(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if r, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return p
+}
+
+func versionString() string {
+	v, c := buildInfo()
+	return v + " (" + c + ")"
+}
