@@ -39,15 +39,19 @@ func foldRune(dst []byte, r rune) []byte {
 		}
 		return append(dst, byte(r))
 	}
+	if unicode.Is(unicode.Mn, r) {
+		return dst
+	}
+	r = unicode.ToLower(r) // first: "ẞ" lowers to "ß", which folds to "ss"
+	if r < utf8.RuneSelf {
+		return append(dst, byte(r))
+	}
 	if r >= 0xC0 && r <= 0x17F {
 		if f := latinFold[r-0xC0]; f != "" {
 			return append(dst, f...)
 		}
 	}
-	if unicode.Is(unicode.Mn, r) {
-		return dst
-	}
-	return utf8.AppendRune(dst, unicode.ToLower(r))
+	return utf8.AppendRune(dst, r)
 }
 
 // Fold returns s lower-cased with Latin diacritics removed and combining

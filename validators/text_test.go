@@ -184,6 +184,9 @@ func FuzzNormalize(f *testing.F) {
 		if again := Normalize(n); again != n {
 			t.Fatalf("Normalize not idempotent: %q -> %q -> %q", s, n, again)
 		}
+		if folded := Fold(s); Fold(folded) != folded {
+			t.Fatalf("Fold not idempotent on %q", s)
+		}
 		if !utf8.ValidString(n) {
 			t.Fatalf("Normalize(%q) = %q: invalid UTF-8", s, n)
 		}
