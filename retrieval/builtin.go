@@ -133,7 +133,9 @@ func (b *Builtin) EmbedTo(dst []float32, text string) {
 	}
 	for _, slot := range t.used {
 		k := t.keys[slot]
-		w := t.w[slot] * sublinear(t.cnt[slot])
+		// Explicit conversions keep the compiler from fusing multiply-adds,
+		// so the vector's bits are the same on every architecture.
+		w := float32(t.w[slot] * sublinear(t.cnt[slot]))
 		idx, _ := bits.Mul64(k, uint64(b.dim))
 		if k&1 != 0 {
 			w = -w

@@ -33,7 +33,7 @@ var ErrZeroVector = errors.New("embedding vector has zero length")
 func Normalize(v []float32) error {
 	var s float64
 	for _, x := range v {
-		s += float64(x) * float64(x)
+		s += float64(float64(x) * float64(x)) // no fused multiply-add: same bits everywhere
 	}
 	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
 		return ErrZeroVector

@@ -71,7 +71,8 @@ type SearchOptions struct {
 	// Docs, when set, restricts the search to chunks of these documents
 	// (paths as in Chunk.Doc).
 	Docs []string
-	// MinScore drops chunks whose similarity is below it.
+	// MinScore, when not zero, drops chunks whose similarity is below it.
+	// (Cosines of hashed features can be slightly negative.)
 	MinScore float64
 }
 
@@ -105,7 +106,7 @@ func (m *Matrix) Search(q []float32, opts SearchOptions) ([]dataset.Chunk, error
 	}
 	out := make([]dataset.Chunk, 0, len(top.idx))
 	for i, row := range top.idx {
-		if float64(top.score[i]) < opts.MinScore {
+		if opts.MinScore != 0 && float64(top.score[i]) < opts.MinScore {
 			break
 		}
 		c := m.chunks[row]
