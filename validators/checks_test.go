@@ -75,6 +75,8 @@ func TestNumbers(t *testing.T) {
 		{name: "date against a month", answer: "On March 18, 1995.", golds: []string{"March 1995"}, label: "", pass: true},
 		{name: "date against a year", answer: "On March 18, 1996.", golds: []string{"1995"}, label: dataset.Wrong, reason: "1995"},
 		{name: "phone digits are not numbers", answer: "Call 800-555-0199 within 5 business days.", golds: refundGold, label: "", pass: true},
+		{name: "bare number against a short gold", answer: "There are 29.", golds: []string{"216"}, label: dataset.Wrong, reason: `"29"`},
+		{name: "bare number against a sentence", answer: "Step 2: open Settings.", golds: []string{"Open Settings, then tap Delete in step 3."}, label: "", pass: true},
 		{name: "time of day", answer: "Support is open until 6pm.", contexts: []string{helpDocs[3].Text}, label: dataset.Wrong, reason: "6pm"},
 	})
 	goldOnly := build(t, map[string]any{"type": "numbers", "contexts": false}, Deps{})

@@ -26,8 +26,9 @@ A quantity agrees when the values match within the precision they were written w
 ("2.4 billion" agrees with "2.45 billion"; "about 2,000" with "2,150"). When the answer
 states a quantity of a kind the gold answer or the docs also state, and none of theirs
 agrees, the answer contradicts them: the label is wrong, and the reason names both
-values. Bare numbers and years are compared with the gold answers only (help docs are
-full of step numbers and copyright years). A quantity nothing else mentions is not
+values. Years are compared with the gold answers only (help docs are full of copyright
+years), bare numbers only with short gold answers ("216", "216 countries"), where the
+number is the answer rather than a step or a version. A quantity nothing else mentions is not
 judged here (the grounded validator looks for unsupported claims). With no quantities
 in the answer, it has no opinion (empty label, pass).
 
@@ -118,7 +119,13 @@ func (v *numbersValidator) Validate(_ context.Context, s *dataset.Sample) (datas
 	}
 	var refs []source
 	for _, g := range s.References {
+		// a bare number is the answer only in a short gold answer ("216",
+		// "216 countries"); in a sentence it may be a step or a version
+		short := len(strings.Fields(g)) <= 4
 		for _, q := range answerQuantities(g) {
+			if q.Dim == "number" && !short {
+				continue
+			}
 			refs = append(refs, source{q, "the gold answer"})
 		}
 	}
