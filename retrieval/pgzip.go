@@ -21,6 +21,7 @@ type parallelGzip struct {
 	pending []chan gzResult // in order
 	sem     chan struct{}
 	err     error
+	members int
 	pool    sync.Pool // *bytes.Buffer
 }
 
@@ -52,9 +53,7 @@ func (p *parallelGzip) Write(b []byte) (int, error) {
 // flushBlock starts compressing the buffered block and drains finished
 // blocks so that at most a few are held in memory.
 func (p *parallelGzip) flushBlock() {
-	if len(p.buf) == 0 {
-		return
-	}
+	p.members++
 	in := p.buf
 	p.buf = make([]byte, 0, p.block)
 	ch := make(chan gzResult, 1)
@@ -96,18 +95,8 @@ func (p *parallelGzip) drainOne() {
 // Close compresses what is left and writes every member. An empty stream
 // still gets one (empty) member, so the output is always a gzip file.
 func (p *parallelGzip) Close() error {
-	if len(p.buf) > 0 || len(p.pending) == 0 {
-		if len(p.buf) == 0 {
-			p.buf = append(p.buf, []byte{}...)
-			ch := make(chan gzResult, 1)
-			var out bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&out, p.level)
-			err := zw.Close()
-			ch <- gzResult{&out, err}
-			p.pending = append(p.pending, ch)
-		} else {
-			p.flushBlock()
-		}
+	if len(p.buf) > 0 || p.members == 0 {
+		p.flushBlock()
 	}
 	for len(p.pending) > 0 {
 		p.drainOne()
