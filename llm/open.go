@@ -57,6 +57,14 @@ func (c *Client) Name() string { return c.name }
 // Config returns the model's config (paths resolved).
 func (c *Client) Config() Config { return c.cfg }
 
+// Close releases the model's idle HTTP connections. The client stays usable.
+func (c *Client) Close(context.Context) error {
+	if c.http != nil {
+		c.http.CloseIdleConnections()
+	}
+	return nil
+}
+
 // Generate sends req, filling unset sampling parameters from the config.
 func (c *Client) Generate(ctx context.Context, req Request) (Response, error) {
 	if req.Temperature == nil {
