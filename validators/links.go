@@ -107,11 +107,10 @@ type linkIndex struct {
 	phones []string
 	paths  [][]string
 	texts  []string // normalised texts, for menu paths written as prose
-	where  map[string]string
 }
 
 func newLinkIndex() *linkIndex {
-	return &linkIndex{urls: map[string]bool{}, hosts: map[string]bool{}, emails: map[string]bool{}, where: map[string]string{}}
+	return &linkIndex{urls: map[string]bool{}, hosts: map[string]bool{}, emails: map[string]bool{}}
 }
 
 func (ix *linkIndex) add(text string, buf []Link) []Link {

@@ -147,7 +147,6 @@ func buildIDF(items []dataset.Item) *idfTable {
 	t := &idfTable{df: map[uint64]int{}, n: len(items)}
 	var toks []mtoken
 	seen := map[uint64]bool{}
-	_ = toks
 	for _, it := range items {
 		clear(seen)
 		texts := append([]string{it.Question}, it.Answers...)
