@@ -35,7 +35,7 @@ func Example() {
 	fmt.Println(d.Reason)
 	// Output:
 	// correct
-	// match: contains the gold answer "5 business days"
+	// match: has all of the gold answer "5 business days"
 }
 
 func ExampleF1() {

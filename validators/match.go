@@ -89,7 +89,7 @@ func (v *matchValidator) Validate(_ context.Context, s *dataset.Sample) (dataset
 	reason := fmt.Sprintf("match %.2f against %s (recall %.2f, precision %.2f)", r.score, goldAt(s.References, r.gold), r.recall, r.precision)
 	switch {
 	case r.whole:
-		reason = fmt.Sprintf("contains the gold answer %s", goldAt(s.References, r.gold))
+		reason = fmt.Sprintf("has all of the gold answer %s", goldAt(s.References, r.gold))
 	case r.conflict != "":
 		reason += "; " + r.conflict
 	}

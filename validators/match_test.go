@@ -17,7 +17,7 @@ func TestMatch(t *testing.T) {
 		want     dataset.Label
 		reason   string
 	}{
-		{"verbose answer containing the gold", "who got the most rings in the nba", "Bill Russell, with 11 NBA championships.", []string{"Bill Russell"}, dataset.Correct, "contains the gold answer"},
+		{"verbose answer containing the gold", "who got the most rings in the nba", "Bill Russell, with 11 NBA championships.", []string{"Bill Russell"}, dataset.Correct, "has all of the gold answer"},
 		{"rounded number", "when did the atmosphere change", "2.4 billion years ago", []string{"around 2.45Â\u00a0billion years ago"}, dataset.Correct, ""},
 		{"wrong year", "when does the new season come on", "September 27, 2018", []string{"September 27, 2017"}, dataset.Wrong, "says 2018 where the gold answer says 2017"},
 		{"wrong date", "when did the first fleet arrive", "18 January 1850", []string{"18 January 1788"}, dataset.Wrong, "1850"},
