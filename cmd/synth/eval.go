@@ -29,6 +29,7 @@ type evalOptions struct {
 	dryRun      bool
 	limit       int
 	quiet       bool
+	junit       string
 }
 
 func newEvalCmd(s *streams, g *globalOptions) *cobra.Command {
@@ -64,6 +65,7 @@ Ctrl-C stops cleanly: rerun with --resume RUN_DIR to finish the run.`,
 	f.BoolVar(&o.dryRun, "dry-run", false, "print how many model calls and tokens the run would use, then stop")
 	f.IntVar(&o.limit, "limit", 0, "grade only the first N items (0: all)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+	f.StringVar(&o.junit, "junit", "", "also write JUnit XML to this file (one test case per item) for CI")
 	return cmd
 }
 
@@ -196,7 +198,7 @@ func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) 
 		}
 		return asUsage(runErr)
 	}
-	if err := writeRunReports(out.Dir, out.Summary, out.Results); err != nil && runErr == nil {
+	if err := writeRunReports(out.Dir, out.Summary, out.Results, o.junit); err != nil && runErr == nil {
 		runErr = err
 	}
 	if out.Resumed > 0 {
@@ -211,7 +213,7 @@ func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) 
 			return err
 		}
 		rel := relPath(out.Dir.Path)
-		fmt.Fprintf(s.Out, "\n  results  %s\n  report   %s\n", filepath.Join(rel, dataset.ResultsFile), filepath.Join(rel, "report.md"))
+		fmt.Fprintf(s.Out, "\n  results  %s\n  report   %s\n", filepath.Join(rel, dataset.ResultsFile), filepath.Join(rel, "report.html"))
 	}
 	if runErr != nil {
 		if errors.Is(runErr, context.Canceled) {
@@ -229,9 +231,22 @@ func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) 
 	return nil
 }
 
-// writeRunReports writes report.md beside a run's results.
-func writeRunReports(dir dataset.RunDir, s *dataset.Summary, results []dataset.Result) error {
-	return dataset.WriteFileAtomic(dir.File("report.md"), report.Markdown(s, results), 0o644)
+// writeRunReports writes report.md and report.html beside a run's results,
+// and JUnit XML to junit when it is set.
+func writeRunReports(dir dataset.RunDir, s *dataset.Summary, results []dataset.Result, junit string) error {
+	if err := dataset.WriteFileAtomic(dir.File("report.md"), report.Markdown(s, results), 0o644); err != nil {
+		return err
+	}
+	if err := dataset.WriteFileAtomic(dir.File("report.html"), report.HTML(s, results, report.HTMLOptions{}), 0o644); err != nil {
+		return err
+	}
+	if junit != "" {
+		if err := os.MkdirAll(filepath.Dir(junit), 0o755); err != nil {
+			return err
+		}
+		return dataset.WriteFileAtomic(junit, report.JUnit(s, results), 0o644)
+	}
+	return nil
 }
 
 func printDryRun(s *streams, g *globalOptions, e *pipelines.Eval, set *dataset.EvalSet, model string, proj *pipelines.Project) error {

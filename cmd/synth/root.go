@@ -47,6 +47,7 @@ Ollama or Anthropic model can be plugged in through synth.yaml.`,
 		newIndexCmd(s, g),
 		newAskCmd(s, g),
 		newEvalCmd(s, g),
+		newCompareCmd(s, g),
 		newVersionCmd(s, g),
 	)
 	return root
