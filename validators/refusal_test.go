@@ -57,3 +57,20 @@ func TestClauses(t *testing.T) {
 		}
 	}
 }
+
+func FuzzRefusal(f *testing.F) {
+	for _, s := range []string{"Sorry, I don't understand.", "Please contact support", "I'm not sure, but", "Unknown", "", "i don't know; however", "’‘`"} {
+		f.Add(s)
+	}
+	v := build(&testing.T{}, map[string]any{"type": "refusal"}, Deps{}).Validator.(*refusalValidator)
+	f.Fuzz(func(t *testing.T, s string) {
+		refused, _ := v.Refuses(s)
+		if !refused {
+			return
+		}
+		// content after a refusal makes it an answer
+		if again, _ := v.Refuses(s + ". Open the Billing page and click Download invoice."); again {
+			t.Fatalf("%q plus content is still a refusal", s)
+		}
+	})
+}
