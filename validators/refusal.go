@@ -51,8 +51,8 @@ var (
 		"i don't have enough information", "i do not have enough information", "i don't have details", "i don't have specific",
 		"i don't have access", "i do not have access", "i have no information", "i have no idea", "no idea",
 		"no information available", "no information about", "i'm afraid i", "i am afraid i", "beyond my knowledge",
-		"outside my knowledge", "outside the scope of", "not something i can", "i'm just a bot", "as an ai",
-		"could you rephrase", "can you rephrase", "please rephrase", "could you clarify", "i'm sorry, i", "sorry, i",
+		"outside my knowledge", "outside the scope of", "not something i can", "i'm just a bot",
+		"could you rephrase", "can you rephrase", "please rephrase", "could you clarify",
 	}
 	deflectionPhrases = []string{
 		"contact support", "contact our support", "contact the support", "contact customer support", "contact customer service",

@@ -24,6 +24,7 @@ func TestRefusal(t *testing.T) {
 		{name: "unanswerable question", answer: "Sorry, I don't know.", golds: nil, label: "", pass: true, reason: "no gold answer"},
 		{name: "gold is itself a deflection", answer: "Please contact support.", golds: []string{"Contact support to change your legal name."}, label: "", pass: true, reason: "as the gold answer does"},
 		{name: "deflection carrying the gold", answer: "Please contact support at help@example.com.", golds: []string{"Email help@example.com"}, label: "", pass: true, reason: "carries the gold answer"},
+		{name: "an apology that answers", answer: "Sorry, I see why that is confusing: it is under Settings > Account.", golds: gold, label: "", pass: true},
 		{name: "you-statement is not a refusal", answer: "If you don't know your password, use Forgot password.", golds: gold, label: "", pass: true},
 	})
 	custom := build(t, map[string]any{"type": "refusal", "phrases": []any{"that is outside my scope"}, "deflections": []any{"call our hotline"}}, Deps{})
