@@ -49,7 +49,13 @@ func loadConfig(path string) (*pipelines.Config, error) {
 	if err := v.ReadInConfig(); err != nil {
 		return nil, usagef("%s: %v", path, strings.TrimPrefix(err.Error(), "While parsing config: "))
 	}
-	cfg, err := pipelines.ParseConfig(v.AllSettings(), filepath.Dir(abs))
+	raw := v.AllSettings()
+	// Tuned models registered by `synth tune` (.synth/models.json) join models:;
+	// synth.yaml wins on a name clash (`synth tune list` shows it).
+	if _, err := pipelines.MergeTunedModels(raw, filepath.Dir(abs)); err != nil {
+		return nil, asUsage(err)
+	}
+	cfg, err := pipelines.ParseConfig(raw, filepath.Dir(abs))
 	if err != nil {
 		return nil, &usageError{fmt.Errorf("%s: %w", path, err)}
 	}
