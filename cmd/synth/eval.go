@@ -30,6 +30,7 @@ type evalOptions struct {
 	limit       int
 	quiet       bool
 	junit       string
+	shard       string
 }
 
 func newEvalCmd(s *streams, g *globalOptions) *cobra.Command {
@@ -65,6 +66,7 @@ Ctrl-C stops cleanly: rerun with --resume RUN_DIR to finish the run.`,
 	f.BoolVar(&o.dryRun, "dry-run", false, "print how many model calls and tokens the run would use, then stop")
 	f.IntVar(&o.limit, "limit", 0, "grade only the first N items (0: all)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+	f.StringVar(&o.shard, "shard", "", "grade only part i of n of the eval set (i/n, such as 0/4); combine the parts with synth merge")
 	f.StringVar(&o.junit, "junit", "", "also write JUnit XML to this file (one test case per item) for CI")
 	return cmd
 }
@@ -117,9 +119,25 @@ func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) 
 	for _, w := range set.Warnings {
 		fmt.Fprintln(s.Err, "synth: warning:", s.sanitize(w.String()))
 	}
+	// Validators see the whole eval set (decontamination, term weights), so
+	// that a shard or a --limit grades each item exactly as a full run does.
+	allItems := set.Items
 	if o.limit > 0 && o.limit < len(set.Items) {
 		set.Items = set.Items[:o.limit]
 	}
+	var shard *dataset.Shard
+	if o.shard != "" {
+		if shard, err = pipelines.ParseShard(o.shard); err != nil {
+			return asUsage(err)
+		}
+	}
+	if prev != nil && prev.Manifest.Shard != nil {
+		if shard != nil && *shard != *prev.Manifest.Shard {
+			return usagef("cannot resume %s with --shard %s: it is shard %d/%d", resumeDir, o.shard, prev.Manifest.Shard.Index, prev.Manifest.Shard.Count)
+		}
+		shard = prev.Manifest.Shard
+	}
+	set.Items = pipelines.ShardItems(set.Items, shard)
 
 	proj := pipelines.OpenProject(cfg, pipelines.ProjectOptions{
 		NoCache: o.noCache,
@@ -131,7 +149,7 @@ func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) 
 	if err != nil {
 		return asUsage(err)
 	}
-	deps, err := proj.ValidatorDeps(ctx, set.Items)
+	deps, err := proj.ValidatorDeps(ctx, allItems)
 	if err != nil {
 		return asUsage(err)
 	}
@@ -177,6 +195,7 @@ func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) 
 			Policy:      ev.Policy,
 			Settings:    map[string]any{"rag_k": ev.RAGK, "system_prompt": ev.SystemPrompt, "validators": names},
 			Synth:       versionString(),
+			Shard:       shard,
 		},
 		Root:        root,
 		Resume:      resumeDir,

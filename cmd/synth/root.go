@@ -48,6 +48,7 @@ Ollama or Anthropic model can be plugged in through synth.yaml.`,
 		newAskCmd(s, g),
 		newEvalCmd(s, g),
 		newCompareCmd(s, g),
+		newMergeCmd(s, g),
 		newTuneCmd(s, g),
 		newVersionCmd(s, g),
 	)
