@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"strings"
 	"sync"
 
@@ -86,50 +87,63 @@ type linksValidator struct {
 
 // chunkIndex returns the index of one retrieved chunk, cached by content:
 // the same chunks come back for many items.
-func (v *linksValidator) chunkIndex(text string) *linkIndex {
-	key := maphash.String(hashSeed, text)
+func (v *linksValidator) chunkIndex(c dataset.Chunk) *linkIndex {
+	key := maphash.String(hashSeed, c.Text)
 	if ix, ok := v.chunks.Load(key); ok {
 		return ix.(*linkIndex)
 	}
 	ix := newLinkIndex()
-	ix.add(text, nil)
+	ix.add(c.ID, c.Text, nil)
 	v.chunks.Store(key, ix)
 	return ix
 }
 
 func (*linksValidator) Name() string { return linksSpec.Name }
 
-// linkIndex holds the references found in some texts.
+// linkIndex holds the references found in some texts, each with the id of
+// the first text (chunk) it was found in.
 type linkIndex struct {
-	urls   map[string]bool
-	hosts  map[string]bool
-	emails map[string]bool
+	urls   map[string]string
+	hosts  map[string]string
+	emails map[string]string
 	phones []string
 	paths  [][]string
 	texts  []string // normalised texts, for menu paths written as prose
+	// ids of the texts that phones, paths and texts came from, in step
+	phoneIDs, pathIDs, textIDs []string
 }
 
 func newLinkIndex() *linkIndex {
-	return &linkIndex{urls: map[string]bool{}, hosts: map[string]bool{}, emails: map[string]bool{}}
+	return &linkIndex{urls: map[string]string{}, hosts: map[string]string{}, emails: map[string]string{}}
 }
 
-func (ix *linkIndex) add(text string, buf []Link) []Link {
+func setOnce(m map[string]string, k, id string) {
+	if _, ok := m[k]; !ok {
+		m[k] = id
+	}
+}
+
+// add indexes the references in text, found in the source id.
+func (ix *linkIndex) add(id, text string, buf []Link) []Link {
 	buf = extractLinks(text, buf)
 	for _, l := range buf {
 		switch l.Kind {
 		case LinkURL, LinkDomain:
-			ix.urls[l.Norm] = true
-			ix.hosts[urlHost(l.Norm)] = true
+			setOnce(ix.urls, l.Norm, id)
+			setOnce(ix.hosts, urlHost(l.Norm), id)
 		case LinkEmail:
-			ix.emails[l.Norm] = true
-			ix.hosts[l.Norm[strings.IndexByte(l.Norm, '@')+1:]] = true
+			setOnce(ix.emails, l.Norm, id)
+			setOnce(ix.hosts, l.Norm[strings.IndexByte(l.Norm, '@')+1:], id)
 		case LinkPhone:
 			ix.phones = append(ix.phones, l.Norm)
+			ix.phoneIDs = append(ix.phoneIDs, id)
 		case LinkPath:
 			ix.paths = append(ix.paths, l.Segments)
+			ix.pathIDs = append(ix.pathIDs, id)
 		}
 	}
 	ix.texts = append(ix.texts, proseNorm(text))
+	ix.textIDs = append(ix.textIDs, id)
 	return buf
 }
 
@@ -143,60 +157,65 @@ func proseNorm(s string) string {
 	}, s)) + " "
 }
 
-func (ix *linkIndex) has(l Link) bool {
+// find reports whether l is in the index and the id of a text it is in.
+func (ix *linkIndex) find(l Link) (string, bool) {
 	switch l.Kind {
 	case LinkURL:
-		if ix.urls[l.Norm] {
-			return true
+		if id, ok := ix.urls[l.Norm]; ok {
+			return id, true
 		}
 		// a parent of a documented page: example.com/help for example.com/help/reset
-		for u := range ix.urls {
-			if strings.HasPrefix(u, l.Norm) && len(u) > len(l.Norm) && strings.ContainsRune("/?#", rune(u[len(l.Norm)])) {
-				return true
+		best, found := "", false // the smallest id, so that evidence is deterministic
+		for u, id := range ix.urls {
+			if strings.HasPrefix(u, l.Norm) && len(u) > len(l.Norm) && strings.ContainsRune("/?#", rune(u[len(l.Norm)])) && (!found || id < best) {
+				best, found = id, true
 			}
+		}
+		if found {
+			return best, true
 		}
 		// a bare host written with a scheme: https://example.com
 		if urlHost(l.Norm) == l.Norm {
-			return ix.hasHost(l.Norm)
+			return ix.findHost(l.Norm)
 		}
-		return false
 	case LinkDomain:
-		return ix.hasHost(urlHost(l.Norm))
+		return ix.findHost(urlHost(l.Norm))
 	case LinkEmail:
-		return ix.emails[l.Norm]
+		id, ok := ix.emails[l.Norm]
+		return id, ok
 	case LinkPhone:
-		for _, p := range ix.phones {
+		for i, p := range ix.phones {
 			if samePhone(p, l.Norm) {
-				return true
+				return ix.phoneIDs[i], true
 			}
 		}
-		return false
 	case LinkPath:
-		for _, p := range ix.paths {
+		for i, p := range ix.paths {
 			if containsSegments(p, l.Segments) {
-				return true
+				return ix.pathIDs[i], true
 			}
 		}
-		for _, t := range ix.texts {
+		for i, t := range ix.texts {
 			if stepsInOrder(t, l.Segments) {
-				return true
+				return ix.textIDs[i], true
 			}
 		}
 	}
-	return false
+	return "", false
 }
 
-// hasHost reports whether host, or a subdomain of it, is documented.
-func (ix *linkIndex) hasHost(host string) bool {
-	if ix.hosts[host] {
-		return true
+// findHost reports whether host, or a subdomain of it, is documented.
+func (ix *linkIndex) findHost(host string) (string, bool) {
+	if id, ok := ix.hosts[host]; ok {
+		return id, true
 	}
-	for h := range ix.hosts {
-		if strings.HasSuffix(h, "."+host) {
-			return true
+	best, found := "", false
+	for h, id := range ix.hosts {
+		if strings.HasSuffix(h, "."+host) && (!found || id < best) {
+			best, found = id, true
 		}
 	}
-	return false
+	return best, found
 }
 
 // samePhone compares digit strings, allowing a country code on one side.
@@ -259,20 +278,27 @@ func (v *linksValidator) corpusIndex() *linkIndex {
 		ix := newLinkIndex()
 		var buf []Link
 		for _, c := range v.corpus.Chunks() {
-			buf = ix.add(c.Text, buf)
+			buf = ix.add(c.ID, c.Text, buf)
 		}
 		v.docs = ix
 	})
 	return v.docs
 }
 
-func (v *linksValidator) inContexts(cs []dataset.Chunk, l Link) bool {
-	for _, c := range cs {
-		if v.chunkIndex(c.Text).has(l) {
-			return true
+// find looks l up in the docs, the retrieved contexts and the gold answers,
+// and returns where it was found: a chunk id, or "gold".
+func (v *linksValidator) find(docs, gold *linkIndex, cs []dataset.Chunk, l Link) (string, bool) {
+	if docs != nil {
+		if id, ok := docs.find(l); ok {
+			return id, true
 		}
 	}
-	return false
+	for _, c := range cs {
+		if id, ok := v.chunkIndex(c).find(l); ok {
+			return id, true
+		}
+	}
+	return gold.find(l)
 }
 
 func (v *linksValidator) Validate(_ context.Context, s *dataset.Sample) (dataset.Verdict, error) {
@@ -293,20 +319,23 @@ func (v *linksValidator) Validate(_ context.Context, s *dataset.Sample) (dataset
 	gold := newLinkIndex()
 	var buf []Link
 	for _, g := range s.References {
-		buf = gold.add(g, buf)
+		buf = gold.add("gold", g, buf)
 	}
-	var invented []string
+	var invented, evidence []string
 	for _, l := range found {
-		if (docs != nil && docs.has(l)) || gold.has(l) || v.inContexts(s.Contexts, l) {
+		if id, ok := v.find(docs, gold, s.Contexts, l); ok {
+			if id != "" && !slices.Contains(evidence, id) {
+				evidence = append(evidence, id)
+			}
 			continue
 		}
 		invented = append(invented, fmt.Sprintf("%s %q", l.Kind, l.Text))
 	}
 	if len(invented) == 0 {
-		return dataset.Verdict{Validator: name, Score: 1, Pass: true,
+		return dataset.Verdict{Validator: name, Score: 1, Pass: true, Evidence: evidence,
 			Reason: fmt.Sprintf("%d reference(s) checked, all in the help docs or gold answer", len(found))}, nil
 	}
 	score := float64(len(found)-len(invented)) / float64(len(found))
-	return dataset.Verdict{Validator: name, Score: score, Pass: false, Label: dataset.Hallucinated,
+	return dataset.Verdict{Validator: name, Score: score, Pass: false, Label: dataset.Hallucinated, Evidence: evidence,
 		Reason: "not in the help docs or gold answer: " + strings.Join(invented, ", ")}, nil
 }

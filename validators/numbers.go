@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 
@@ -66,6 +67,7 @@ var goldOnlyDims = map[string]bool{"number": true, "year": true, "ordinal": true
 type source struct {
 	q     Quantity
 	where string // "the gold answer" or "the docs (help.md)"
+	id    string // the chunk id, for evidence
 }
 
 var extractorPool = sync.Pool{New: func() any { return &quantityExtractor{} }}
@@ -126,20 +128,20 @@ func (v *numbersValidator) Validate(_ context.Context, s *dataset.Sample) (datas
 			if q.Dim == "number" && !short {
 				continue
 			}
-			refs = append(refs, source{q, "the gold answer"})
+			refs = append(refs, source{q: q, where: "the gold answer"})
 		}
 	}
 	if v.contexts {
 		for _, c := range s.Contexts {
 			for _, q := range v.chunkQuantities(c) {
 				if !goldOnlyDims[q.Dim] {
-					refs = append(refs, source{q, "the docs (" + c.Doc + ")"})
+					refs = append(refs, source{q: q, where: "the docs (" + c.Doc + ")", id: c.ID})
 				}
 			}
 		}
 	}
 	checked, agreed := 0, 0
-	var contradictions []string
+	var contradictions, evidence []string
 	judgedDate := map[int]bool{} // start offsets of dates that were compared
 	for _, q := range answer {
 		if q.Implied && judgedDate[q.Start] {
@@ -154,6 +156,7 @@ func (v *numbersValidator) Validate(_ context.Context, s *dataset.Sample) (datas
 			}
 			if q.Agrees(r.q) {
 				ok = true
+				evidence = addEvidence(evidence, r.id)
 				break
 			}
 			if best == nil || closer(q, r.q, best.q) {
@@ -172,16 +175,17 @@ func (v *numbersValidator) Validate(_ context.Context, s *dataset.Sample) (datas
 			continue
 		}
 		contradictions = append(contradictions, fmt.Sprintf("the answer says %q but %s says %q", q.Text, best.where, best.q.Text))
+		evidence = addEvidence(evidence, best.id)
 	}
 	switch {
 	case checked == 0:
 		return dataset.Verdict{Validator: name, Score: 1, Pass: true,
 			Reason: fmt.Sprintf("%d number(s) in the answer, none that the gold answer or docs state: no opinion", len(answer))}, nil
 	case len(contradictions) == 0:
-		return dataset.Verdict{Validator: name, Score: 1, Pass: true,
+		return dataset.Verdict{Validator: name, Score: 1, Pass: true, Evidence: evidence,
 			Reason: fmt.Sprintf("%d number(s) agree with the gold answer or docs", checked)}, nil
 	}
-	return dataset.Verdict{Validator: name, Score: float64(agreed) / float64(checked), Pass: false, Label: dataset.Wrong,
+	return dataset.Verdict{Validator: name, Score: float64(agreed) / float64(checked), Pass: false, Label: dataset.Wrong, Evidence: evidence,
 		Reason: strings.Join(contradictions, "; ")}, nil
 }
 
@@ -229,3 +233,11 @@ func hasNumberWord(s string) bool {
 }
 
 func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// addEvidence adds a chunk id to the evidence list once.
+func addEvidence(ev []string, id string) []string {
+	if id == "" || slices.Contains(ev, id) {
+		return ev
+	}
+	return append(ev, id)
+}
