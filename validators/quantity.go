@@ -256,16 +256,22 @@ func (x *quantityExtractor) extract(s string, dst []Quantity) []Quantity {
 			i += n
 			continue
 		}
-		// Currency symbol before a number.
+		// Currency symbol or code before a number: "$10", "USD 10".
 		var cur *unitInfo
 		at := i
-		if L[i].kind == 's' {
+		switch {
+		case L[i].kind == 's':
 			if u, ok := currencySymbols[L[i].text]; ok && i+1 < len(L) && L[i+1].kind == 'n' && !L[i+1].space {
 				cur = &u
 				at = i + 1
 			} else {
 				i++
 				continue
+			}
+		case L[i].kind == 'w' && len(L[i].text) == 3 && strings.ToUpper(L[i].text) == L[i].text && i+1 < len(L) && L[i+1].kind == 'n':
+			if u, ok := units[strings.ToLower(L[i].text)]; ok && strings.HasPrefix(u.dim, "money:") {
+				cur = &u
+				at = i + 1
 			}
 		}
 		num, ok := parseNumber(L, at)
@@ -287,6 +293,9 @@ func (x *quantityExtractor) extract(s string, dst []Quantity) []Quantity {
 		case j < len(L) && L[j].text == "%":
 			q.Dim, q.Unit = "percent", "%"
 			j++
+		case j+1 < len(L) && lower(j) == "per" && lower(j+1) == "cent":
+			q.Dim, q.Unit = "percent", "%"
+			j += 2
 		case num.integer && num.value >= 1 && num.value <= 12 && ampm(L, j) != 0:
 			pm, n := ampmAt(L, j)
 			h := math.Mod(num.value, 12)

@@ -54,6 +54,8 @@ func TestExtractQuantities(t *testing.T) {
 		{"2,5 liters", `count:liter=2.5±0.05 "2,5 liters"`},
 		{"10k users", `count:user=10000 "10k users"`},
 		{"216", `number=216 "216"`},
+		{"USD 1,299.99 or EUR 5", `money:USD=1299.99±0.005 "USD 1,299.99"; money:EUR=5 "EUR 5"`},
+		{"20 per cent", `percent=20 "20 per cent"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
