@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -379,15 +380,16 @@ func verdict(m McNemar) string {
 	case m.Fixed+m.Regressed == 0:
 		return "no item changed between correct and not correct: no evidence of a difference (p=1)"
 	case m.Significant && m.Fixed > m.Regressed:
-		return fmt.Sprintf("the improvement is unlikely to be chance (p=%s)", FormatP(m.P))
+		return fmt.Sprintf("the improvement is unlikely to be chance (%s)", pText(m.P))
 	case m.Significant:
-		return fmt.Sprintf("the regression is unlikely to be chance (p=%s)", FormatP(m.P))
+		return fmt.Sprintf("the regression is unlikely to be chance (%s)", pText(m.P))
 	}
-	return fmt.Sprintf("not enough evidence of a difference (p=%s): more items needed", FormatP(m.P))
+	return fmt.Sprintf("not enough evidence of a difference (%s): more items needed", pText(m.P))
 }
 
-// FormatP formats a p-value for people: "0.004", "0.38", "<0.001", "1".
-// A value below [Alpha] never prints as Alpha or more.
+// FormatP formats a p-value for people: "1", "0.38", "0.039", "0.004",
+// "<0.001". A value below [Alpha] never prints as Alpha or more (0.04996
+// prints "0.0499").
 func FormatP(p float64) string {
 	switch {
 	case p >= 1:
@@ -397,7 +399,7 @@ func FormatP(p float64) string {
 	case p < 0.1:
 		s := fmt.Sprintf("%.3f", p)
 		if p < Alpha && s >= fmt.Sprintf("%.3f", Alpha) {
-			s = fmt.Sprintf("%.4f", p)
+			s = fmt.Sprintf("%.4f", math.Floor(p*1e4)/1e4)
 		}
 		return s
 	}
@@ -406,6 +408,15 @@ func FormatP(p float64) string {
 		return "0.99"
 	}
 	return s
+}
+
+// pText is "p=0.004", or "p<0.001" for the smallest values.
+func pText(p float64) string {
+	s := FormatP(p)
+	if strings.HasPrefix(s, "<") {
+		return "p" + s
+	}
+	return "p=" + s
 }
 
 // CompareJSON returns the comparison as indented JSON with a final newline:

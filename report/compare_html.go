@@ -100,8 +100,8 @@ func CompareHTML(c *Comparison, opts HTMLOptions) []byte {
 	default:
 		cp.VerdictClass = "neutral"
 	}
-	cp.Explain = fmt.Sprintf("Exact McNemar test on the %s whose correctness changed: %d fixed, %d regressed (p=%s, two-sided). Items that kept their correctness say nothing about the difference.",
-		plural(m.Fixed+m.Regressed, "paired item"), m.Fixed, m.Regressed, FormatP(m.P))
+	cp.Explain = fmt.Sprintf("Exact McNemar test on the %s whose correctness changed: %d fixed, %d regressed (%s, two-sided). Items that kept their correctness say nothing about the difference.",
+		plural(m.Fixed+m.Regressed, "paired item"), m.Fixed, m.Regressed, pText(m.P))
 	cp.Stats = []stat{
 		{"Accuracy A", fmt.Sprintf("%.1f%%", c.A.Accuracy*100), fmt.Sprintf("95%% CI %.1f–%.1f%% · %d of %d", c.A.CI.Low*100, c.A.CI.High*100, c.A.Counts[dataset.Correct], c.A.Total)},
 		{"Accuracy B", fmt.Sprintf("%.1f%%", c.B.Accuracy*100), fmt.Sprintf("95%% CI %.1f–%.1f%% · %d of %d", c.B.CI.Low*100, c.B.CI.High*100, c.B.Counts[dataset.Correct], c.B.Total)},

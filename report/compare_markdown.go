@@ -27,9 +27,9 @@ func CompareMarkdown(c *Comparison) []byte {
 
 	fmt.Fprintf(&b, "\n**%s**\n\n", mdText(upperFirst(c.Verdict)))
 	m := c.McNemar
-	fmt.Fprintf(&b, "Accuracy changed by %+.1f points. Of %s, %d were fixed, %d regressed, %d changed to another wrong label and %d kept their label. ",
+	fmt.Fprintf(&b, "Accuracy changed by %+.1f points. Of %s, %d were fixed, %d regressed, %d moved between labels that are not correct and %d kept their label. ",
 		c.AccuracyDelta*100, plural(c.Paired.Items, "paired item"), c.Transitions[Fixed], c.Transitions[Regressed], c.Transitions[Changed], c.Transitions[Unchanged])
-	fmt.Fprintf(&b, "Exact McNemar test on the %d fixed and %d regressed items: p = %s.\n", m.Fixed, m.Regressed, FormatP(m.P))
+	fmt.Fprintf(&b, "Exact McNemar test on the %d fixed and %d regressed items: %s.\n", m.Fixed, m.Regressed, pText(m.P))
 
 	b.WriteString("\n## Labels\n\n| label | A | B | Δ |\n|---|---:|---:|---:|\n")
 	for _, r := range c.Labels {

@@ -58,7 +58,7 @@ func (c *Comparison) WriteText(w io.Writer, st Style) error {
 	for _, r := range c.Labels {
 		fmt.Fprintf(&b, "  %s %6d %6d %s\n", st.paint(r.Label, fmt.Sprintf("%-13s", r.Label)), r.A, r.B, st.paintCode(deltaColor(r.Label, r.Delta), fmt.Sprintf("%6s", signed(r.Delta))))
 	}
-	fmt.Fprintf(&b, "\n  accuracy  A %s   B %s   Δ %s\n", accText(c.A), accText(c.B),
+	fmt.Fprintf(&b, "\n  accuracy (95%% CI)  A %s   B %s   Δ %s\n", accText(c.A), accText(c.B),
 		st.paintCode(deltaColor(dataset.Correct, sign(c.AccuracyDelta)), fmt.Sprintf("%+.1f pts", c.AccuracyDelta*100)))
 	if c.Paired.Items != c.A.Total || c.Paired.Items != c.B.Total {
 		fmt.Fprintf(&b, "  on the %d paired items: A %.1f%%, B %.1f%%\n", c.Paired.Items, c.Paired.AAccuracy*100, c.Paired.BAccuracy*100)
@@ -99,8 +99,8 @@ func (c *Comparison) WriteText(w io.Writer, st Style) error {
 	}
 
 	m := c.McNemar
-	fmt.Fprintf(&b, "\n  McNemar exact test on the %s whose correctness changed (%d fixed, %d regressed): p=%s\n",
-		plural(m.Fixed+m.Regressed, "item"), m.Fixed, m.Regressed, FormatP(m.P))
+	fmt.Fprintf(&b, "\n  McNemar exact test on the %s whose correctness changed (%d fixed, %d regressed): %s\n",
+		plural(m.Fixed+m.Regressed, "item"), m.Fixed, m.Regressed, pText(m.P))
 	vc := ""
 	switch {
 	case m.Significant && m.Fixed > m.Regressed:

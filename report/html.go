@@ -116,6 +116,7 @@ type contextView struct {
 // labelled box. The template escapes both.
 type seg struct {
 	Text, Ctl, Title string
+	r                rune // the character a marker stands for
 }
 
 // rich is text split into segments; see [richText].
@@ -139,7 +140,7 @@ func richText(s string) rich {
 		out = append(out, seg{Text: text})
 	}, func(r rune) {
 		name, what := markerName(r)
-		out = append(out, seg{Ctl: name, Title: what})
+		out = append(out, seg{Ctl: name, Title: what, r: r})
 	})
 	return out
 }

@@ -46,7 +46,7 @@ type (
 	junitProblem struct {
 		Message string `xml:"message,attr"`
 		Type    string `xml:"type,attr"`
-		Body    string `xml:",chardata"`
+		Body    string `xml:",cdata"`
 	}
 )
 

@@ -128,6 +128,11 @@ func binomCDFHalf(k, n int) float64 {
 		f, _ := new(big.Rat).SetFrac(sum, new(big.Int).Lsh(big.NewInt(1), uint(n))).Float64()
 		return f
 	}
+	return binomCDFHalfLog(k, n)
+}
+
+// binomCDFHalfLog is [binomCDFHalf] summed in log space.
+func binomCDFHalfLog(k, n int) float64 {
 	lgN1, _ := math.Lgamma(float64(n + 1))
 	ln2n := float64(n) * math.Ln2
 	// Terms grow with i up to n/2, and k ≤ n/2 here in practice; sum from

@@ -123,7 +123,11 @@ func TermLine(s string, max int) string {
 		case hidden(r) || (r >= 0x80 && r < 0xa0):
 			continue
 		}
-		if max > 0 && n >= max {
+		need := 1
+		if space {
+			need = 2
+		}
+		if max > 0 && n+need > max {
 			cut = true
 			break
 		}
