@@ -29,5 +29,11 @@ func builtinEntries() []Entry {
 		numbersEntry(),
 		linksEntry(),
 		// Docs-reading checks (grounded) register here.
+
+		// Data validators: filter generated samples.
+		formatEntry(),
+		lengthEntry(),
+		dedupeEntry(),
+		decontaminateEntry(),
 	}
 }
