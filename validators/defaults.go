@@ -25,6 +25,7 @@ var defaultSet = []struct {
 	{docs: true, cfg: map[string]any{"type": "refusal"}},
 	{docs: true, cfg: map[string]any{"type": "numbers"}},
 	{docs: true, cfg: map[string]any{"type": "links"}},
+	{docs: true, cfg: map[string]any{"type": "grounded"}},
 }
 
 // Defaults returns the validator config entries synth grades with when the

@@ -425,6 +425,11 @@ func (v *matchValidator) compare(at, gt matchText) matchResult {
 		if r.recall >= v.recallFloor && r.recall > r.score {
 			r.score = r.recall
 		}
+		// An answer whose content is all in the gold answer and that
+		// carries a real part of it is a subset of it: partial at least.
+		if r.precision >= 0.9 && r.recall >= 0.2 && r.score < v.th.Partial {
+			r.score = v.th.Partial
+		}
 	}
 	// A gold number the answer misses while it states another number of
 	// the same order of magnitude: a contradiction ("2018" for "2017").

@@ -173,6 +173,9 @@ func (v *refusalValidator) classify(c string) (int, string) {
 			return clauseDeflection, p
 		}
 	}
+	if p, ok := deflectsToTeam(c); ok {
+		return clauseDeflection, p
+	}
 	for _, p := range courtesyPhrases {
 		if hasPhrase(c, p) {
 			return clauseCourtesy, p
@@ -184,6 +187,38 @@ func (v *refusalValidator) classify(c string) (int, string) {
 		return clauseCourtesy, ""
 	}
 	return clauseContent, ""
+}
+
+// deflectsToTeam finds a deflection to some team the phrase lists do not
+// name: "contact", "reach out to", "get in touch with", "talk to" or "speak
+// to/with", then up to three words, then a team word ("contact our billing
+// team", "reach out to the IT department"). It returns the phrase.
+func deflectsToTeam(c string) (string, bool) {
+	for _, verb := range []string{"contact", "reach out to", "get in touch with", "talk to", "speak to", "speak with"} {
+		for off := 0; ; {
+			i := strings.Index(c[off:], verb)
+			if i < 0 {
+				break
+			}
+			i += off
+			off = i + len(verb)
+			if i > 0 && isWordByte(c[i-1]) || off < len(c) && isWordByte(c[off]) {
+				continue
+			}
+			words := strings.Fields(c[off:])
+			for k := 0; k < len(words) && k < 4; k++ {
+				w := strings.Trim(words[k], ".,;:!?")
+				switch w {
+				case "team", "department", "staff", "desk", "helpdesk", "agent", "agents", "representative", "specialist", "specialists", "administrator", "admin":
+					return verb + " " + strings.Join(words[:k+1], " "), true
+				}
+				if w != words[k] {
+					break // punctuation ends the phrase
+				}
+			}
+		}
+	}
+	return "", false
 }
 
 // refusalNorm lower-cases and folds s, straightens apostrophes and

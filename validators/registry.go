@@ -22,13 +22,16 @@ func builtinEntries() []Entry {
 		f1Entry(),
 		rougeLEntry(),
 		matchEntry(),
-		// Model-based answer validators (semantic, judge) register here.
+		// Model-based answer validators.
+		semanticEntry(),
+		judgeEntry(),
 
 		// Check validators: look for one fault each.
 		refusalEntry(),
 		numbersEntry(),
 		linksEntry(),
-		// Docs-reading checks (grounded) register here.
+		// Docs-reading checks.
+		groundedEntry(),
 
 		// Data validators: filter generated samples.
 		formatEntry(),
