@@ -50,6 +50,7 @@ Ollama or Anthropic model can be plugged in through synth.yaml.`,
 		newCompareCmd(s, g),
 		newMergeCmd(s, g),
 		newTuneCmd(s, g),
+		newCheckCmd(s, g),
 		newVersionCmd(s, g),
 	)
 	return root
