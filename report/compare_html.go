@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/synth-dev/synth/dataset"
@@ -84,7 +85,7 @@ var kindNames = map[Kind]string{
 // McNemar test, label counts before and after as an inline SVG chart, the
 // per-tag table, and every item's transition (labels and outputs before
 // and after) in a table that can be filtered by transition, searched and
-// sorted. All model text is escaped.
+// sorted (what changed first). All model text is escaped.
 func CompareHTML(c *Comparison, opts HTMLOptions) []byte {
 	cp := &cmpPage{
 		A:       sideView{Name: "A", Run: Visible(c.A.Run), Model: Visible(orDash(c.A.Model)), Dataset: Visible(c.A.Dataset), Interrupted: c.A.Interrupted},
@@ -142,6 +143,9 @@ func CompareHTML(c *Comparison, opts HTMLOptions) []byte {
 		}
 		cp.Rows = append(cp.Rows, r)
 	}
+	// What changed comes first: fixed, regressed, changed, then the rest,
+	// each in the runs' order.
+	slices.SortStableFunc(cp.Rows, func(x, y cmpRow) int { return x.Rank - y.Rank })
 	title := opts.Title
 	if title == "" {
 		title = fmt.Sprintf("synth compare · %s → %s", orDash(c.A.Model), orDash(c.B.Model))
