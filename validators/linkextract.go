@@ -278,7 +278,7 @@ func extractPhones(s string, dst []Link) []Link {
 			j++
 		}
 		n := 0 // digits in the current group
-		for j < len(s) {
+		for j < len(s) && len(groups) < 7 && n <= 15 { // bounded: a phone number is short
 			ch := s[j]
 			switch {
 			case ch >= '0' && ch <= '9':
@@ -372,6 +372,8 @@ var pathStop = map[string]bool{
 	"navigate": true, "under": true, "in": true, "from": true, "via": true, "visit": true, "then": true,
 	"and": true, "or": true, "the": true, "your": true, "on": true, "at": true, "press": true, "hit": true,
 	"find": true, "head": true, "scroll": true, "is": true, "are": true, "if": true, "with": true, "for": true,
+	"within": true, "before": true, "after": true, "by": true, "until": true, "when": true, "once": true,
+	"where": true, "which": true, "but": true, "so": true, "while": true, "unless": true, "instead": true,
 }
 
 // extractPaths finds UI menu paths: two or more segments joined by the same

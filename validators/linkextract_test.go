@@ -68,3 +68,11 @@ func FuzzExtractLinks(f *testing.F) {
 		}
 	})
 }
+
+// TestExtractLinksLinear guards against quadratic scans on long inputs.
+func TestExtractLinksLinear(t *testing.T) {
+	long := strings.Repeat("1 ", 200000) + strings.Repeat("a.", 100000) + strings.Repeat("A > ", 50000)
+	if n := len(ExtractLinks(long)); n > 100000 {
+		t.Fatalf("%d links", n)
+	}
+}
