@@ -277,7 +277,7 @@ func extractPhones(s string, dst []Link) []Link {
 			plus = true
 			j++
 		}
-		n := 0 // digits in the current group
+		n := 0                                         // digits in the current group
 		for j < len(s) && len(groups) < 7 && n <= 15 { // bounded: a phone number is short
 			ch := s[j]
 			switch {
