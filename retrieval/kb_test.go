@@ -425,3 +425,12 @@ func TestIndexErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestIndexProgress(t *testing.T) {
+	var calls [][2]int
+	kb := openKB(t, writeTree(t, helpDocs), WithProgress(func(done, total int) { calls = append(calls, [2]int{done, total}) }))
+	index(t, kb)
+	if len(calls) != 1 || calls[0] != [2]int{5, 5} {
+		t.Errorf("progress calls %v", calls)
+	}
+}
