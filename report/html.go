@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"html/template"
+	"slices"
 	"strings"
 	"time"
 
@@ -172,7 +173,7 @@ func HTML(s *dataset.Summary, results []dataset.Result, opts HTMLOptions) []byte
 		Run:         Visible(s.Run),
 		Dataset:     Visible(s.Dataset),
 		Interrupted: s.Interrupted || s.Items > s.Total,
-		Validators:  s.Validators,
+		Validators:  slices.Clone(s.Validators),
 	}
 	for i := range rp.Validators {
 		rp.Validators[i].Name = Visible(rp.Validators[i].Name)

@@ -164,6 +164,15 @@ func TestHTMLRowsAndFilters(t *testing.T) {
 	}
 }
 
+func TestHTMLLeavesInputAlone(t *testing.T) {
+	a, _ := fixtureRuns()
+	a.Summary.Validators[0].Name = "f1\x1b[31m"
+	HTML(a.Summary, a.Results, HTMLOptions{})
+	if a.Summary.Validators[0].Name != "f1\x1b[31m" {
+		t.Errorf("HTML changed the summary it was given: %q", a.Summary.Validators[0].Name)
+	}
+}
+
 func TestHTMLDeterministic(t *testing.T) {
 	a, _ := fixtureRuns()
 	one := HTML(a.Summary, a.Results, HTMLOptions{})
