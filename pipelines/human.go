@@ -195,6 +195,8 @@ func HumanItems(rows []HumanRow) []dataset.Item {
 type HumanReport struct {
 	// File is the labels file.
 	File string `json:"file"`
+	// Validators are the validators that graded the answers.
+	Validators []string `json:"validators"`
 	// Agreement is between the people (down) and synth (across), each
 	// answer acceptable (synth: correct) or unacceptable (anything else).
 	Agreement Agreement `json:"agreement"`

@@ -25,6 +25,7 @@ type checkOptions struct {
 	failUnder   float64
 	concurrency int
 	noCache     bool
+	answerOnly  bool
 	verbose     bool
 	quiet       bool
 }
@@ -73,6 +74,7 @@ verdicts flip.`,
 	f.StringVar(&o.kinds, "kinds", "", "perturbations to make, comma-separated (default all: gold,number,truncated,link,menu_path,refusal,other_answer)")
 	f.Float64Var(&o.failUnder, "fail-under", -1, "exit with status 1 when a Cohen's kappa is below this value (-1..1)")
 	f.IntVarP(&o.concurrency, "concurrency", "j", 0, "answers graded at once (default eval.concurrency)")
+	f.BoolVar(&o.answerOnly, "answer-only", false, "with --human: grade with the answer validators only (for labels from outside the project's domain, such as NQ301)")
 	f.BoolVar(&o.noCache, "no-cache", false, "do not read or write the response cache")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "print every answer synth labelled differently from the expected label")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
@@ -151,6 +153,19 @@ func runCheck(ctx context.Context, s *streams, g *globalOptions, o *checkOptions
 		if err != nil {
 			return err
 		}
+		if o.answerOnly {
+			var vals []validators.Built
+			var types []string
+			for i, v := range humanCheck.Validators {
+				if v.Role == validators.Answer {
+					vals, types = append(vals, v), append(types, humanCheck.Types[i])
+				}
+			}
+			if len(vals) == 0 {
+				return usagef("--answer-only: the project has no answer validator (such as {type: match}) in eval.validators")
+			}
+			humanCheck.Validators, humanCheck.Types = vals, types
+		}
 		prog := newProgress(s, "grading human-judged answers", len(rows), o.quiet || g.json)
 		humanCheck.Progress = func(done, _ int, r pipelines.CheckResult) {
 			prog.step(done, fmt.Sprintf("%-24s synth %s", r.ID, r.Label))
@@ -162,11 +177,11 @@ func runCheck(ctx context.Context, s *streams, g *globalOptions, o *checkOptions
 		}
 		if rep == nil {
 			rep = &pipelines.CheckReport{Results: []pipelines.CheckResult{}, Skipped: []pipelines.PerturbSkip{}}
-			for _, v := range humanCheck.Validators {
-				rep.Validators = append(rep.Validators, v.Name())
-			}
 		}
 		rep.Human = hr
+		for _, v := range humanCheck.Validators {
+			hr.Validators = append(hr.Validators, v.Name())
+		}
 	}
 
 	if o.repeat > 1 {
@@ -304,7 +319,7 @@ func writeCheckText(s *streams, rep *pipelines.CheckReport, pol validators.Polic
 			fmt.Fprintln(w)
 		}
 		a := h.Agreement
-		fmt.Fprintf(w, "human labels: %s, %d answers judged by people\n  validators  %s\n\n", h.File, a.N, strings.Join(rep.Validators, ", "))
+		fmt.Fprintf(w, "human labels: %s, %d answers judged by people\n  validators  %s\n\n", h.File, a.N, strings.Join(h.Validators, ", "))
 		writeMatrix(w, "people \\ synth", a.Matrix)
 		fmt.Fprintf(w, "\nagreement (synth correct = acceptable): accuracy %.3f, Cohen's kappa %.3f (95%% CI %.3f to %.3f)\n", a.Accuracy, a.Kappa, a.KappaCI[0], a.KappaCI[1])
 		var parts []string
