@@ -267,7 +267,9 @@ func (kb *KB) SearchWith(ctx context.Context, query string, opts SearchOptions) 
 	return st.matrix.Search(q, opts)
 }
 
-// Close releases the knowledge base. Searches after Close are not allowed.
+// Close releases the knowledge base. It holds no file or lock between
+// calls (the lock file is held only while Index runs), so today it only
+// exists so that callers can treat every store alike; it returns nil.
 func (kb *KB) Close() error { return nil }
 
 // Index brings the knowledge base up to date with the help docs: it loads

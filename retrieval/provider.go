@@ -34,7 +34,11 @@ var _ Embedder = (*Provider)(nil)
 // is the key read from cfg.APIKeyEnv ("" for none); hc may be nil.
 func NewProvider(cfg EmbedderConfig, apiKey string, hc *http.Client) (*Provider, error) {
 	if hc == nil {
-		hc = &http.Client{Timeout: cfg.Timeout}
+		timeout := cfg.Timeout
+		if timeout <= 0 {
+			timeout = DefaultEmbedTimeout
+		}
+		hc = &http.Client{Timeout: timeout}
 	}
 	batch := cfg.BatchSize
 	if batch <= 0 {

@@ -173,3 +173,21 @@ func TestTuneBuiltin(t *testing.T) {
 		}
 	}
 }
+
+// TestGloVeBeatsBuiltin is why the glove embedder and its 5 MB table are
+// kept: on the paraphrased questions it must rank the answering document
+// better than builtin.
+func TestGloVeBeatsBuiltin(t *testing.T) {
+	para, _ := loadLabelled(t)
+	g, err := NewEmbedder(EmbedderConfig{Provider: ProviderGloVe, Dim: DefaultDim}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := scoreRetrieval(t, indexedSupport(t), para)
+	gl := scoreRetrieval(t, indexedSupport(t, WithEmbedder(g)), para)
+	t.Logf("builtin %v", b)
+	t.Logf("glove   %v", gl)
+	if gl.MRR < b.MRR+0.05 || gl.Doc1 < b.Doc1 {
+		t.Errorf("glove no longer clearly better: MRR %.3f vs %.3f, recall@1 %.3f vs %.3f", gl.MRR, b.MRR, gl.Doc1, b.Doc1)
+	}
+}
