@@ -71,8 +71,9 @@ differs. A model of the same name in synth.yaml wins over a registration.`,
 	f.StringVar(&o.system, "system", "", "system prompt of the chat examples (default eval.system_prompt; \"\" for none)")
 	f.BoolVar(&o.noWait, "no-wait", false, "register the model as pending and return once the job is created")
 	f.BoolVar(&o.force, "force", false, "replace a registered tuned model of the same name")
-	f.DurationVar(&o.poll, "poll", 5*time.Second, "first wait between polls of a remote job (grows to 1m)")
-	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+	pf := cmd.PersistentFlags()
+	pf.DurationVar(&o.poll, "poll", 5*time.Second, "first wait between polls of a remote job (grows to 1m)")
+	pf.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
 	cmd.AddCommand(newTuneListCmd(s, g), newTuneStatusCmd(s, g, o), newTuneCancelCmd(s, g, o), newTuneRmCmd(s, g))
 	return cmd
 }
