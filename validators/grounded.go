@@ -336,6 +336,9 @@ func splitAnd(s string) []string {
 		left := strings.TrimRight(s[:i], " ,")
 		right := strings.TrimSpace(s[i+len(" and "):])
 		nextWord := strings.ToLower(strings.Trim(firstWord(right), ",.;:!?'\""))
+		if k := strings.IndexAny(nextWord, "'’"); k > 0 {
+			nextWord = nextWord[:k] // "we'll" is "we"
+		}
 		comma := i > 0 && s[i-1] == ','
 		if (comma || subjects[nextWord]) && len(strings.Fields(left)) >= 3 && len(strings.Fields(right)) >= 3 {
 			return append([]string{left}, splitAnd(right)...)

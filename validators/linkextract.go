@@ -43,7 +43,7 @@ func init() {
 	for _, t := range strings.Fields(`com org net io ai app dev co edu gov mil int info biz me us uk de fr es it nl be ch at se no
 	dk fi ie pt pl cz ru ua jp cn kr in au nz ca br mx ar cl za ng ke eg tr il ae sa sg hk tw my id th vn ph
 	eu asia xyz tech cloud online site store shop help support page blog news email link live pro tv fm gg ly
-	to cc ws la ai sh page docs`) {
+	to cc ws la ai sh page docs example test`) {
 		tlds[t] = true
 	}
 	for _, x := range []string{"md", "py", "rs", "pl", "ps", "so", "sh"} {
