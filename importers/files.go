@@ -2,6 +2,7 @@ package importers
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -29,6 +30,20 @@ type files struct {
 	base string
 	// cache holds files already read.
 	cache map[string][]byte
+}
+
+// refError locates a failure to read a referenced file at the place that
+// refers to it; input errors inside the file pass through.
+func refError(at *node, ref string, err error) error {
+	var ie *dataset.InputError
+	if errors.As(err, &ie) {
+		return err
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return at.errorf("%s: %v", ref, err)
 }
 
 // isFileRef reports whether s is a file:// reference.

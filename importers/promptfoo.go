@@ -294,7 +294,7 @@ func (p *pfImport) promptFile(r fileRef, label string, at *node) error {
 	case ".json", ".yaml", ".yml", ".jsonl":
 		doc, err := p.files.loadDoc(r)
 		if err != nil {
-			return err
+			return refError(at, "file://"+r.name, err)
 		}
 		docs := []*node{doc}
 		if ext == ".jsonl" {
@@ -315,7 +315,7 @@ func (p *pfImport) promptFile(r fileRef, label string, at *node) error {
 	case ".csv":
 		b, err := p.files.read(r)
 		if err != nil {
-			return err
+			return refError(at, "file://"+r.name, err)
 		}
 		rows, err := promptCSV(r.name, b)
 		if err != nil {
@@ -332,7 +332,7 @@ func (p *pfImport) promptFile(r fileRef, label string, at *node) error {
 	}
 	text, err := p.files.readText(r)
 	if err != nil {
-		return err
+		return refError(at, "file://"+r.name, err)
 	}
 	parts := splitPrompts(text)
 	for i, part := range parts {
@@ -460,7 +460,7 @@ func (p *pfImport) loadModels(n *node, cfg *Config) error {
 		for _, r := range refs {
 			doc, err := p.files.loadDoc(r)
 			if err != nil {
-				return err
+				return refError(n, "file://"+r.name, err)
 			}
 			list = append(list, asList(doc)...)
 		}
@@ -474,7 +474,7 @@ func (p *pfImport) loadModels(n *node, cfg *Config) error {
 				for _, r := range refs {
 					doc, err := p.files.loadDoc(r)
 					if err != nil {
-						return err
+						return refError(e, "file://"+r.name, err)
 					}
 					list = append(list, asList(doc)...)
 				}
@@ -534,7 +534,7 @@ func (p *pfImport) loadTestFile(ref string, at *node) ([]*node, error) {
 		case ext == ".csv" || ext == ".tsv":
 			b, err := p.files.read(r)
 			if err != nil {
-				return nil, err
+				return nil, refError(at, "file://"+r.name, err)
 			}
 			if !isUTF8(b) {
 				return nil, &dataset.InputError{File: r.name, Msg: "the text is not valid UTF-8 (save the file as UTF-8)"}
@@ -553,7 +553,7 @@ func (p *pfImport) loadTestFile(ref string, at *node) ([]*node, error) {
 		default:
 			doc, err := p.files.loadDoc(r)
 			if err != nil {
-				return nil, err
+				return nil, refError(at, "file://"+r.name, err)
 			}
 			out = append(out, asList(doc)...)
 		}
@@ -611,6 +611,9 @@ func (p *pfImport) loadTests(n *node, def *pfTest) ([]pfTest, error) {
 			if strings.Contains(s, "://") {
 				p.notes.add(Unsupported, "tests "+s, "remote datasets (Hugging Face, Google Sheets, ...) are not fetched: download the data and import it (synth import hf for a Hugging Face dataset)", e.where())
 				continue
+			}
+			if e.typ != typeString || filepath.Ext(s) == "" {
+				return nil, e.errorf("a test must be a mapping with vars and assert, or a file:// reference, got %q", s)
 			}
 			// A bare path, as promptfoo also accepts.
 			list, err := p.loadTestFile("file://"+s, e)
@@ -899,7 +902,7 @@ func (p *pfImport) loadVar(v *node, name string) (*node, error) {
 	case textExt[ext]:
 		text, err := p.files.readText(r)
 		if err != nil {
-			return nil, err
+			return nil, refError(v, "file://"+r.name, err)
 		}
 		return scalar(text, v), nil
 	}

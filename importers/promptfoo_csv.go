@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -62,7 +63,8 @@ func assertionFromString(s string, at *node) *node {
 		}
 	}
 	if isFileRef(s) {
-		switch ext := strings.ToLower(s[strings.LastIndex(s, "."):]); {
+		path, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(s), "file://"), ":")
+		switch ext := strings.ToLower(filepath.Ext(path)); {
 		case strings.HasPrefix(ext, ".py"):
 			return put("python", s)
 		case strings.HasPrefix(ext, ".js"), strings.HasPrefix(ext, ".ts"):
