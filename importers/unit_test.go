@@ -399,9 +399,9 @@ func TestWriteProjectRefusesToReplace(t *testing.T) {
 
 func TestSlugAndModelName(t *testing.T) {
 	for in, want := range map[string]string{
-		"Reset password":      "reset-password",
-		"  ¿Qué?  ":           "qu",
-		"":                    "",
+		"Reset password": "reset-password",
+		"  ¿Qué?  ":      "qu",
+		"":               "",
 		"A very long description that goes on and on about many things": "a-very-long-description-that-goes-on-and-on",
 	} {
 		if got := slug(in); got != want {
