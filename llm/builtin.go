@@ -150,6 +150,17 @@ type BuiltinAnswer struct {
 
 // Generate answers the last user message of req (see [Builtin]).
 func (b *Builtin) Generate(ctx context.Context, req Request) (Response, error) {
+	a, err := b.Answer(ctx, Question(req), req.Contexts)
+	if err != nil {
+		return Response{}, err
+	}
+	return Response{Text: a.Text, Model: ProviderBuiltin}, nil
+}
+
+// Question returns the question a request asks: its last user message, or,
+// when that message is a RAG prompt (excerpts, then a last line starting
+// "Question: "), the text after that prefix.
+func Question(req Request) string {
 	q := ""
 	for i := len(req.Messages) - 1; i >= 0; i-- {
 		if req.Messages[i].Role == User {
@@ -157,11 +168,10 @@ func (b *Builtin) Generate(ctx context.Context, req Request) (Response, error) {
 			break
 		}
 	}
-	a, err := b.Answer(ctx, q, req.Contexts)
-	if err != nil {
-		return Response{}, err
+	if i := strings.LastIndex(q, "\nQuestion: "); i >= 0 {
+		q = q[i+len("\nQuestion: "):]
 	}
-	return Response{Text: a.Text, Model: ProviderBuiltin}, nil
+	return strings.TrimSpace(q)
 }
 
 // Answer answers question from memory, then from contexts (or, when

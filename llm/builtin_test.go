@@ -266,6 +266,22 @@ func TestBuiltinLastUserMessage(t *testing.T) {
 	}
 }
 
+func TestQuestion(t *testing.T) {
+	rag := "Answer using only these excerpts from our help centre.\n\n[1] a.md\nPayPal PayPal\n\nQuestion: too many attempts?"
+	for _, tc := range []struct {
+		req  Request
+		want string
+	}{
+		{Prompt(" do you take paypal "), "do you take paypal"},
+		{Prompt(rag), "too many attempts?"},
+		{Request{Messages: []Message{{Role: System, Content: "S"}}}, ""},
+	} {
+		if got := Question(tc.req); got != tc.want {
+			t.Errorf("Question = %q, want %q", got, tc.want)
+		}
+	}
+}
+
 func TestBuiltinSearchError(t *testing.T) {
 	boom := errors.New("index missing")
 	bot, err := NewBuiltin(BuiltinConfig{}, func(context.Context, string, int) ([]dataset.Chunk, error) { return nil, boom })
