@@ -69,6 +69,11 @@ func (e *Eval) Item(ctx context.Context, it dataset.Item) (dataset.Result, error
 
 	resp, err := e.Model.Generate(ctx, req)
 	res.Retries = resp.Retries
+	if err != nil {
+		// A call that failed after retries still spent them: count them,
+		// so that summary.json's retries add up with the requests sent.
+		res.Retries = llm.Retries(err)
+	}
 	res.Usage = resp.Usage
 	res.Cached = resp.Cached
 	res.Contexts = contexts
