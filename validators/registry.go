@@ -38,5 +38,6 @@ func builtinEntries() []Entry {
 		lengthEntry(),
 		dedupeEntry(),
 		decontaminateEntry(),
+		answerableEntry(),
 	}
 }
