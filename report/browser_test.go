@@ -177,6 +177,16 @@ func TestBrowser(t *testing.T) {
 	}
 	br.page(ctx, "Emulation.setScriptExecutionDisabled", map[string]any{"value": false}, nil)
 
+	// A link to a filter opens the page on it; a malformed one is ignored.
+	br.navigate(ctx, "about:blank") // a fresh document: a change of hash alone does not load the page
+	br.navigate(ctx, "file://"+runPath+"#refused")
+	br.eval(ctx, visibleRowsJS+`.map(r => r.dataset.key)`, &keys)
+	if !slices.Equal(keys, []string{"refused"}) {
+		t.Errorf("report.html#refused shows %q", keys)
+	}
+	br.navigate(ctx, "about:blank")
+	br.navigate(ctx, "file://"+runPath+"#%E0%A4%A")
+
 	// --- the comparison report ---
 	br.navigate(ctx, "file://"+cmpPath)
 	for _, tc := range []struct {

@@ -301,9 +301,11 @@ func (b *browser) waitEvent(ctx context.Context, from int, method string) cdpMsg
 	}
 }
 
-// navigate loads url and waits for its load event.
+// navigate loads url and waits for its load event (15 s at most).
 func (b *browser) navigate(ctx context.Context, url string) {
 	b.t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
 	from := b.mark()
 	var nav struct {
 		ErrorText string `json:"errorText"`

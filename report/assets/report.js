@@ -78,7 +78,12 @@
     });
   });
 
-  var fromHash = decodeURIComponent(location.hash.replace(/^#/, ""));
+  var fromHash = "";
+  try {
+    fromHash = decodeURIComponent(location.hash.replace(/^#/, ""));
+  } catch (e) {
+    fromHash = ""; // a malformed hash: start unfiltered
+  }
   if (buttons.some(function (b) { return b.getAttribute("data-key") === fromHash; })) {
     choose(fromHash);
   } else {
