@@ -510,7 +510,13 @@ func truncate(answer string) (string, string, string) {
 	}
 	ss := sentences(answer)
 	if len(ss) >= 2 {
-		keep := max(1, len(ss)/2)
+		// The fewest leading sentences that keep at least 40% of the words
+		// (so "Yes." alone is not the answer), and never all of them.
+		keep, n := 0, 0
+		for keep < len(ss)-1 && (keep == 0 || float64(n) < 0.4*float64(len(words))) {
+			n += len(strings.Fields(ss[keep]))
+			keep++
+		}
 		return strings.Join(ss[:keep], " "), fmt.Sprintf("kept %d of %d sentences", keep, len(ss)), ""
 	}
 	// One sentence: cut at the clause boundary nearest the middle.

@@ -52,9 +52,10 @@ func TestChangeNumber(t *testing.T) {
 
 func TestTruncate(t *testing.T) {
 	cases := []struct{ in, want string }{
-		{"Open Settings. Click Account. Choose Email address. Type the new address.", "Open Settings. Click Account."},
+		{"Open Settings. Click Account. Choose Email address. Type the new address.", "Open Settings. Click Account. Choose Email address."},
 		{"Open Settings > Account > Email address and type the new address, then click Save to finish.", "Open Settings > Account > Email address."},
 		{"Go to https://nimbus.example/reset now. The link expires after 30 minutes.", "Go to https://nimbus.example/reset now."},
+		{"Yes. For 14 days after you delete your account you can sign in and cancel. After that it is gone.", "Yes. For 14 days after you delete your account you can sign in and cancel."},
 	}
 	for _, tc := range cases {
 		got, _, why := truncate(tc.in)
