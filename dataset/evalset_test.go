@@ -228,6 +228,8 @@ func TestParseEvalSetErrors(t *testing.T) {
 			`set.csv:1: the header has both "question" and "input"; use one`},
 		{"csv bad quote", "set.csv", "question,answer\nQ1,A1\nQ2,\"A2\n",
 			"set.csv:3: not valid CSV: extraneous or missing \" in quoted-field (column 8)"},
+		{"csv quote left open", "set.csv", "id,question,answer\na,Q1,A1\nb,\"Q2,A2\nc,Q3,A3\n",
+			"set.csv:3: not valid CSV: extraneous or missing \" in quoted-field (a quoted field of the row starting here runs on to line 4, column 9: is a closing quote missing?)"},
 		{"csv short row", "set.csv", "id,question,answer\na,Q1,A1\nb,Q2\n",
 			"set.csv:3: the row has 2 fields but the header has 3"},
 		{"csv long row", "set.csv", "id,question,answer\na,Q1,A1,extra\n",

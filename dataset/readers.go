@@ -212,6 +212,12 @@ func parseCSVRecords(name string, data []byte, comma rune, errs *errorList) []re
 	csvErr := func(err error) {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
+			if pe.StartLine > 0 && pe.StartLine < pe.Line {
+				// A quote left open swallows the lines after it: name the
+				// line where the row starts, which is where the mistake is.
+				errs.add(name, pe.StartLine, "not valid CSV: %s (a quoted field of the row starting here runs on to line %d, column %d: is a closing quote missing?)", pe.Err, pe.Line, pe.Column)
+				return
+			}
 			errs.add(name, pe.Line, "not valid CSV: %s (column %d)", pe.Err, pe.Column)
 			return
 		}
