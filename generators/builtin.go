@@ -35,7 +35,8 @@ so they are grounded by construction; a heading's answer is its section, cut at 
 near max_answer_words, and a how-to heading whose section is only an introduction gets the
 first numbered list of its subsections appended.
 
-After the questions from structure come paraphrases of them made by templates: greetings and
+Only retrieved chunks that score at least min_relevance of the best chunk's score are used,
+so a failure's rows stay on its topic. After the questions from structure come paraphrases of them made by templates: greetings and
 personas ("Quick question:", "I'm on my phone —"), rewordings ("How do I" -> "Is there a way
 to"), casual lower case and small deterministic typos. Round r takes the next n candidates of
 this list, so rounds (and the seed parameter) give different candidates; questions already
@@ -46,6 +47,7 @@ moves on.`,
 		{Name: "max_answer_words", Type: "int", Default: "120", Description: "cut section answers at whole blocks near this many words (20..1000)"},
 		{Name: "paraphrases", Type: "int", Default: "4", Description: "template paraphrases per question to draw from after the questions themselves (0..12)"},
 		{Name: "seed", Type: "int", Default: "0", Description: "varies which paraphrase templates are used"},
+		{Name: "min_relevance", Type: "float", Default: "0.7", Description: "use only retrieved chunks scoring at least this share of the best chunk's score (0..1; 0 uses all)"},
 	},
 	Example: "{type: builtin, n: 6, paraphrases: 4}",
 }
@@ -58,6 +60,7 @@ func newBuiltinGen(p *spec.Params, deps Deps) (Generator, error) {
 		MaxAnswerWords: p.IntIn("max_answer_words", 120, 20, 1000),
 		Paraphrases:    p.IntIn("paraphrases", 4, 0, 12),
 		Seed:           uint64(p.Int("seed", 0)),
+		MinRelevance:   p.FloatIn("min_relevance", 0.7, 0, 1),
 		Corpus:         deps.Corpus,
 	}
 	return g, p.Err()
@@ -78,6 +81,31 @@ type BuiltinGenerator struct {
 	// Corpus, when set, lets a how-to introduction borrow the steps of its
 	// subsections.
 	Corpus retrieval.Corpus
+	// MinRelevance drops retrieved chunks scoring below this share of the
+	// best chunk's score (0 keeps every chunk).
+	MinRelevance float64
+}
+
+// relevant keeps the chunks scoring at least min times the best score
+// (chunks without scores are all kept).
+func relevant(chunks []dataset.Chunk, min float64) []dataset.Chunk {
+	if min <= 0 || len(chunks) == 0 {
+		return chunks
+	}
+	best := 0.0
+	for _, c := range chunks {
+		best = max(best, c.Score)
+	}
+	if best <= 0 {
+		return chunks
+	}
+	var out []dataset.Chunk
+	for _, c := range chunks {
+		if c.Score >= min*best {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Name returns "builtin".
@@ -92,7 +120,7 @@ func (g *BuiltinGenerator) Generate(ctx context.Context, seed Seed) ([]dataset.S
 	if n <= 0 {
 		n = 2 * max(seed.N, 1)
 	}
-	all := g.Candidates(seed.Chunks)
+	all := g.Candidates(relevant(seed.Chunks, g.MinRelevance))
 	round := max(seed.Round, 1)
 	from := (round - 1) * n
 	if from >= len(all) {
@@ -208,6 +236,11 @@ func (g *BuiltinGenerator) fromChunk(c dataset.Chunk, maxWords int) []Draft {
 		if b.kind == blockTable {
 			continue
 		}
+		if b.title != "" { // a plain-text section: its title is a heading
+			if q, _ := HeadingQuestion(titleCase(b.title), ""); q != "" {
+				out = append(out, Draft{Question: q, Answer: b.text, Kind: "heading", Chunks: one})
+			}
+		}
 		if b.kind == blockProse && isQuestionLine(b.text) && bi+1 < len(blocks) && blocks[bi+1].kind != blockTable {
 			out = append(out, Draft{Question: cleanInline(b.text), Answer: blocks[bi+1].text, Kind: "faq", Chunks: one})
 			continue
@@ -296,6 +329,7 @@ type block struct {
 	kind  int
 	text  string   // cleaned text
 	lines []string // list items (cleaned, markers kept) for lists
+	title string   // a plain-text section title on the block's first line ("LIVE CHAT")
 }
 
 // items returns the block's sentences' sources: each list item (without its
@@ -344,14 +378,47 @@ func splitBlocks(text string) []block {
 			b.text = strings.Join(b.lines, "\n")
 			out = append(out, b)
 		default:
+			b := block{kind: blockProse}
+			if len(lines) > 1 && isCapsTitle(lines[0]) {
+				b.title = strings.TrimSpace(lines[0])
+				lines = lines[1:]
+			}
 			var parts []string
 			for _, l := range lines {
 				parts = append(parts, strings.TrimSpace(headingRE.ReplaceAllString(l, "")))
 			}
-			out = append(out, block{kind: blockProse, text: cleanInline(strings.Join(parts, " "))})
+			b.text = cleanInline(strings.Join(parts, " "))
+			out = append(out, b)
 		}
 	}
 	return out
+}
+
+// isCapsTitle reports whether a plain-text line is a section title in
+// capitals ("LIVE CHAT", "E-MAIL"): one to five words, no lower-case letter.
+func isCapsTitle(l string) bool {
+	l = strings.TrimSpace(l)
+	n := wordCount(l)
+	if n == 0 || n > 5 || len(l) < 3 || strings.ContainsAny(l, ".?!:") {
+		return false
+	}
+	letters := 0
+	for _, r := range l {
+		if unicode.IsLower(r) {
+			return false
+		}
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	return letters >= 2
+}
+
+// titleCase turns "LIVE CHAT" into "Live chat".
+func titleCase(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[size:]
 }
 
 // cleanInline removes Markdown emphasis and link syntax, keeping the words
@@ -757,7 +824,7 @@ var (
 	youCanRE   = regexp.MustCompile(`^You (can't|cannot|can not|can) (.+)$`)
 	youMustRE  = regexp.MustCompile(`^You (must|need to|have to) (.+)$`)
 	yourMustRE = regexp.MustCompile(`^Your ([\w-]+(?: [\w-]+)?) (must|can't|cannot|can) (.+)$`)
-	subjVerbRE = regexp.MustCompile(`^((?:The |A |An |Each |Most |All )?[\w-]+(?: [\w-]+){0,3}) (costs?|expires?|takes? effect|works? for|lasts?|means|is for|are for|is an?|are) (.+)$`)
+	subjVerbRE = regexp.MustCompile(`^((?:The |A |An |Each |Most |All )?[\w-]+(?: [\w-]+){0,3}) (costs?|expires?|takes? effect|works? for|lasts?|means|is for|are for|is an?|is (?:staffed|open|available)|are (?:staffed|open|available)|are) (.+)$`)
 	clauseCut  = regexp.MustCompile(`(, (?:and|but|or|so) |[;:] |—| - | \()`)
 	vagueRE    = regexp.MustCompile(`(?i)\b(it|its|one|them|this|that|these|those|there)\b`)
 )
@@ -838,6 +905,9 @@ func sentenceQuestion(s string, names map[string]bool) (string, string) {
 			return "What does " + np + " mean?", "definition"
 		case verb == "is for" || verb == "are for":
 			return "Who " + strings.TrimSuffix(verb, " for") + " " + np + " for?", "definition"
+		case strings.HasSuffix(verb, "staffed") || strings.HasSuffix(verb, "open") || strings.HasSuffix(verb, "available"):
+			be, adj, _ := strings.Cut(verb, " ")
+			return "When " + be + " " + np + " " + adj + "?", "definition"
 		case verb == "is a" || verb == "is an":
 			if len(sw) <= 4 {
 				return "What is " + np + "?", "definition"

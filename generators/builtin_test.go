@@ -196,3 +196,42 @@ func BenchmarkBuiltinCandidates(b *testing.B) {
 		g.Candidates(chunks)
 	}
 }
+
+func TestBuiltinPlainTextSections(t *testing.T) {
+	c := dataset.Chunk{ID: "t1", Doc: "docs/contact.txt", Text: "Contact us\n\nLIVE CHAT\nIn the app, click Help > Chat with us. Live chat is staffed Monday to Friday, 9 am to 6 pm.\n\nPHONE\nCall +1 555 0142 on weekdays."}
+	got := map[string]string{}
+	for _, d := range (&BuiltinGenerator{}).Candidates([]dataset.Chunk{c}) {
+		got[d.Question] = d.Answer
+	}
+	if a := got["What should I know about the live chat?"]; !strings.HasPrefix(a, "In the app, click Help > Chat with us.") {
+		t.Errorf("section question: %q (have %v)", a, got)
+	}
+	if a := got["When is live chat staffed?"]; a != "Live chat is staffed Monday to Friday, 9 am to 6 pm." {
+		t.Errorf("staffed: %q", a)
+	}
+	if _, ok := got["What should I know about the phone?"]; !ok {
+		t.Errorf("no question for PHONE: %v", got)
+	}
+}
+
+func TestBuiltinMinRelevance(t *testing.T) {
+	chunks := testChunks(t)[:3]
+	for i, s := range []float64{0.5, 0.4, 0.2} {
+		chunks[i].Score = s
+	}
+	g := &BuiltinGenerator{N: 100, MinRelevance: 0.7}
+	out, err := g.Generate(context.Background(), testSeed(chunks))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range out {
+		for _, c := range s.Contexts {
+			if c.ID == chunks[2].ID {
+				t.Fatalf("%q uses a chunk scoring 0.2 of the best 0.5", s.Question)
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no candidates")
+	}
+}

@@ -415,7 +415,7 @@ func (g *Generate) accept(ctx context.Context, c *candidate) (bool, string, erro
 					c.verdicts[i] = v
 				}
 			}
-			return false, st.Name + ": " + v.Reason, nil
+			return false, v.Reason + " (" + st.Name + ", re-checked at acceptance)", nil
 		}
 	}
 	for _, st := range g.Stages {

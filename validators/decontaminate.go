@@ -25,7 +25,9 @@ when any measure reaches its threshold:
                   ngram words counts as one run, so it overlaps fully when the row contains it
                   word for word (texts under min_words words are left to ROUGE-L). For
                   questions the row's own words are measured too, so a row question copied
-                  out of a longer eval question is caught.
+                  out of a longer eval question is caught. A row's question is compared with
+                  gold answers by ROUGE-L and cosine only: questions written from a doc
+                  sentence share its words with gold answers that quote the same sentence.
   ROUGE-L         longest-common-subsequence F-measure over SQuAD-normalised words.
   cosine          similarity of the texts' embeddings, when the project has an embedder
                   (the knowledge base's).
@@ -161,8 +163,12 @@ func (v *decontaminator) Validate(ctx context.Context, s *dataset.Sample) (datas
 	for i := range v.eval {
 		e := &v.eval[i]
 		if len(qt) > 0 {
-			cov := max(ngramCoverage(e.toks, qt, v.n, v.minLen), ngramCoverage(qt, e.toks, v.n, v.minLen))
-			consider(hit{"question", i, fmt.Sprintf("%d-gram overlap", v.n), cov, v.q.ngram})
+			if e.kind == "question" {
+				// A question that quotes the docs shares runs of words with gold
+				// answers that quote them too; only eval questions are compared by n-grams.
+				cov := max(ngramCoverage(e.toks, qt, v.n, v.minLen), ngramCoverage(qt, e.toks, v.n, v.minLen))
+				consider(hit{"question", i, fmt.Sprintf("%d-gram overlap", v.n), cov, v.q.ngram})
+			}
 			consider(hit{"question", i, "ROUGE-L", t.rougeL(qt, e.toks, 1), v.q.rouge})
 			if qv != nil && e.vec != nil {
 				consider(hit{"question", i, "cosine", float64(retrieval.Dot(qv, e.vec)), v.q.cosine})

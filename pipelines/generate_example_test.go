@@ -1,0 +1,224 @@
+package pipelines
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/synth-dev/synth/dataset"
+	"github.com/synth-dev/synth/examples"
+	"github.com/synth-dev/synth/validators"
+)
+
+// exampleProject writes the support example into a temp folder and opens it.
+func exampleProject(t *testing.T) (*Project, *Config) {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := examples.Write("support", dir, false); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "synth.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig(raw, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return OpenProject(cfg, ProjectOptions{LookupEnv: func(string) (string, bool) { return "", false }}), cfg
+}
+
+// evalExample grades the example's base model, as `synth eval --model base` does.
+func evalExample(t *testing.T, p *Project, cfg *Config) *dataset.Run {
+	t.Helper()
+	ctx := context.Background()
+	set, err := dataset.ReadEvalSet(cfg.Eval.Dataset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, err := p.Model(ctx, "base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps, err := p.ValidatorDeps(ctx, set.Items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, _, err := p.Validators(ctx, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := p.Policy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	er := &EvalRun{
+		Eval:        &Eval{Model: model, SystemPrompt: cfg.Eval.SystemPrompt, Search: deps.Search, ContextK: 4, Validators: vals, Policy: pol},
+		Set:         set,
+		Manifest:    dataset.Manifest{Model: "base"},
+		Root:        cfg.Eval.Out,
+		Concurrency: 4,
+	}
+	out, err := er.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := dataset.LoadRun(out.Dir.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// TestGenerateOnExampleProject is the new user's offline loop: eval the
+// base model, then generate from its failures.
+func TestGenerateOnExampleProject(t *testing.T) {
+	if testing.Short() {
+		t.Skip("indexes the example's help docs")
+	}
+	ctx := context.Background()
+	p, cfg := exampleProject(t)
+	run := evalExample(t, p, cfg)
+	gcfg, err := DecodeGenerateConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gr, env, err := NewGenerateRun(ctx, p, run, gcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !env.Offline || env.Entries[1]["type"] != "builtin" {
+		t.Fatalf("the example has no LLM: want the offline default pipeline, got %v", env.Entries)
+	}
+	failures := 0
+	for _, r := range run.Results {
+		if r.Label != dataset.Correct {
+			failures++
+		}
+	}
+	s, err := gr.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Failures != failures || failures == 0 || s.Completed != failures || s.Reached+s.Exhausted+s.Errors != failures {
+		t.Fatalf("summary: %d failures, %d completed, %d+%d+%d (eval had %d failures)", s.Failures, s.Completed, s.Reached, s.Exhausted, s.Errors, failures)
+	}
+	if s.Accepted == 0 || s.Reached == 0 {
+		t.Fatalf("nothing accepted: %+v", s)
+	}
+
+	kb, err := p.KB(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inStore := map[string]dataset.Chunk{}
+	for _, c := range kb.Chunks() {
+		inStore[c.ID] = c
+	}
+	rows, _, err := dataset.ReadJSONL[dataset.Record](gr.Files.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != s.Accepted {
+		t.Fatalf("%d rows in %s, summary says %d", len(rows), gr.Files.Out, s.Accepted)
+	}
+	var evalQs []string
+	for _, r := range run.Results {
+		evalQs = append(evalQs, r.Question)
+	}
+	perItem := map[string]int{}
+	for _, r := range rows {
+		perItem[r.Provenance.FailedItem]++
+		if len(r.Provenance.Chunks) == 0 || len(r.Provenance.Docs) == 0 || r.Provenance.Generator == "" || r.Provenance.Round == 0 {
+			t.Errorf("row %s: provenance %+v", r.ID, r.Provenance)
+		}
+		for _, id := range r.Provenance.Chunks {
+			if _, ok := inStore[id]; !ok {
+				t.Errorf("row %s names chunk %s, which is not in the store", r.ID, id)
+			}
+		}
+		if r.Question == "" || r.Answer == "" || len(r.Verdicts) < 5 || !r.Accepted() {
+			t.Errorf("row %s: %+v", r.ID, r)
+		}
+		for _, v := range r.Verdicts {
+			if !v.Pass {
+				t.Errorf("accepted row %s has a failing verdict %+v", r.ID, v)
+			}
+		}
+		if sim := validators.RougeL(r.Question, evalQs, 1); sim >= 0.75 {
+			t.Errorf("row %s question %q is a near-copy of an eval question (ROUGE-L %.2f)", r.ID, r.Question, sim)
+		}
+	}
+	for _, it := range s.Items {
+		if it.Status == StatusReached && perItem[it.ID] != gcfg.PerFailure {
+			t.Errorf("%s reached with %d rows, want exactly %d", it.ID, perItem[it.ID], gcfg.PerFailure)
+		}
+		if perItem[it.ID] > gcfg.PerFailure {
+			t.Errorf("%s has %d rows, more than %d", it.ID, perItem[it.ID], gcfg.PerFailure)
+		}
+	}
+	rejected, _, err := dataset.ReadJSONL[dataset.Record](gr.Files.Rejected)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rejected) != s.Rejected {
+		t.Fatalf("%d rejected rows, summary says %d", len(rejected), s.Rejected)
+	}
+	for _, r := range rejected {
+		if len(r.Rejections) == 0 {
+			t.Fatalf("rejected row %s without reasons", r.ID)
+		}
+	}
+	last := s.Stages[len(s.Stages)-2]
+	if last.Stage != "decontaminate" || s.Stages[len(s.Stages)-1].Kind != StageAccept {
+		t.Fatalf("stages %+v", s.Stages)
+	}
+}
+
+func TestDraftEvalSetFromExampleDocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("indexes the example's help docs")
+	}
+	p, cfg := exampleProject(t)
+	gcfg, err := DecodeGenerateConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := DraftEvalSet(context.Background(), p, gcfg, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Items) != 12 {
+		t.Fatalf("%d items, want 12", len(d.Items))
+	}
+	set, err := dataset.ReadEvalSet(cfg.Eval.Dataset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evalQs []string
+	for _, it := range set.Items {
+		evalQs = append(evalQs, it.Question)
+	}
+	docs := map[string]bool{}
+	ids := map[string]bool{}
+	for _, it := range d.Items {
+		if len(it.Sources) == 0 || len(it.Answers) != 1 || it.Question == "" || ids[it.ID] {
+			t.Fatalf("item %+v", it)
+		}
+		ids[it.ID] = true
+		docs[it.Sources[0]] = true
+		if sim := validators.RougeL(it.Question, evalQs, 1); sim >= 0.75 {
+			t.Errorf("draft %q repeats an eval question (ROUGE-L %.2f)", it.Question, sim)
+		}
+	}
+	if len(docs) < 8 {
+		t.Fatalf("drafts cover %d docs, want them spread over the docs", len(docs))
+	}
+}
