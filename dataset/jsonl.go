@@ -224,9 +224,18 @@ func repairJSONL(path string, f *os.File) (*TornLine, error) {
 }
 
 // JSONLWriter appends one JSON line per record to a file. Each record is
-// written with a single write call and then fsynced, so a crash loses at
-// most the record being written (which [ReadJSONL] and [RepairJSONL] then
-// recognise as torn). It is safe for concurrent use; lines never interleave.
+// written with a single write call before Write returns, so a crash of the
+// process loses nothing written and a torn last line (a crash of the machine
+// mid-write) is recognised by [ReadJSONL] and [RepairJSONL].
+//
+// The fsync that makes lines survive a crash of the machine runs in the
+// background (group commit): Write starts one when none is running, and a
+// sync covers every line written before it began, so lines written while a
+// sync runs share the next one. A writer appending hundreds of lines a
+// second (an eval run with many requests in flight) thus never waits for a
+// disk flush, and pays for one flush per batch, not per line; a crash of the
+// machine can lose only the lines of the last flush or two. Close waits for
+// the flushes. It is safe for concurrent use; lines never interleave.
 type JSONLWriter struct {
 	mu       sync.Mutex
 	f        *os.File
@@ -237,6 +246,16 @@ type JSONLWriter struct {
 	noSync   bool
 	// size is the file's size after the last complete line we know of.
 	size int64
+
+	// Group commit: syncing is set while the background flush runs, dirty
+	// when lines were written after it began; idle signals its end; syncErr
+	// is the first failed flush, returned by every later Write and by Close.
+	syncing bool
+	dirty   bool
+	idle    *sync.Cond
+	syncErr error
+	// syncFile flushes f (f.Sync; tests replace it).
+	syncFile func(f *os.File) error
 }
 
 // OpenJSONL opens the JSON Lines file at path for appending, creating it if
@@ -255,7 +274,8 @@ func OpenJSONL(path string) (*JSONLWriter, error) {
 		f.Close()
 		return nil, err
 	}
-	w := &JSONLWriter{f: f, path: path, repaired: torn, size: st.Size()}
+	w := &JSONLWriter{f: f, path: path, repaired: torn, size: st.Size(), syncFile: (*os.File).Sync}
+	w.idle = sync.NewCond(&w.mu)
 	w.enc = json.NewEncoder(&w.buf)
 	w.enc.SetEscapeHTML(false)
 	return w, nil
@@ -264,9 +284,10 @@ func OpenJSONL(path string) (*JSONLWriter, error) {
 // Repaired returns the torn last line that OpenJSONL truncated, or nil.
 func (w *JSONLWriter) Repaired() *TornLine { return w.repaired }
 
-// SetSync turns the fsync after each record on (the default) or off. Without
-// it a crash of the process still loses nothing written; a crash of the
-// machine may lose the last records.
+// SetSync turns the background fsync of written records on (the default)
+// or off. Without it a crash of the process still loses nothing written; a
+// crash of the machine may lose the records written since the file was
+// opened, until Close syncs them once.
 func (w *JSONLWriter) SetSync(on bool) {
 	w.mu.Lock()
 	w.noSync = !on
@@ -280,6 +301,9 @@ func (w *JSONLWriter) Write(v any) error {
 	if w.f == nil {
 		return fmt.Errorf("write %s: %w", w.path, os.ErrClosed)
 	}
+	if w.syncErr != nil {
+		return w.syncErr
+	}
 	w.buf.Reset()
 	if err := w.enc.Encode(v); err != nil {
 		return fmt.Errorf("write %s: %w", w.path, err)
@@ -292,11 +316,34 @@ func (w *JSONLWriter) Write(v any) error {
 	}
 	w.size += int64(w.buf.Len())
 	if !w.noSync {
-		if err := w.f.Sync(); err != nil {
-			return fmt.Errorf("write %s: %w", w.path, err)
+		if w.syncing {
+			w.dirty = true // the running flush may have missed this line: flush again after it
+		} else {
+			w.syncing = true
+			go w.flush(w.f)
 		}
 	}
 	return nil
+}
+
+// flush fsyncs f until no line was written during the last fsync, then
+// signals idle. It runs on its own goroutine, one at a time per writer.
+func (w *JSONLWriter) flush(f *os.File) {
+	for {
+		err := w.syncFile(f)
+		w.mu.Lock()
+		if err != nil && w.syncErr == nil {
+			w.syncErr = fmt.Errorf("write %s: sync: %w", w.path, err)
+		}
+		if err != nil || !w.dirty {
+			w.syncing, w.dirty = false, false
+			w.idle.Broadcast()
+			w.mu.Unlock()
+			return
+		}
+		w.dirty = false
+		w.mu.Unlock()
+	}
 }
 
 // dropPartial removes what a failed write (a full disk) left of its line,
@@ -312,14 +359,21 @@ func (w *JSONLWriter) dropPartial(n int64) {
 	}
 }
 
-// Close syncs and closes the file. Later writes fail.
+// Close waits for the background flush, syncs and closes the file. It
+// reports a flush that failed since the last error returned. Later writes fail.
 func (w *JSONLWriter) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	for w.syncing {
+		w.idle.Wait()
+	}
 	if w.f == nil {
 		return nil
 	}
-	err := w.f.Sync()
+	err := w.syncErr
+	if serr := w.syncFile(w.f); err == nil && serr != nil {
+		err = fmt.Errorf("write %s: sync: %w", w.path, serr)
+	}
 	if cerr := w.f.Close(); err == nil {
 		err = cerr
 	}
