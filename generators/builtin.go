@@ -256,6 +256,9 @@ func (g *BuiltinGenerator) fromChunk(c dataset.Chunk, maxWords int) []Draft {
 				if wordCount(s) < 10 && si+1 < len(sents) {
 					answer += " " + sents[si+1]
 				}
+				if parent != "" { // a subsection: its topic is narrow enough to name
+					q = withTopic(q, leaf)
+				}
 				out = append(out, Draft{Question: q, Answer: answer, Kind: kind, Chunks: one})
 			}
 		}
@@ -303,6 +306,38 @@ func properNames(blocks []block) map[string]bool {
 		}
 	}
 	return names
+}
+
+// withTopic prefixes a question taken from a sentence with its section's
+// topic when the question does not mention it ("Delete my account: what
+// should I do if I pay for Pro?"), so it is not read out of context.
+func withTopic(q, leaf string) string {
+	leaf = strings.TrimSpace(strings.TrimSuffix(cleanInline(leaf), "?"))
+	if leaf == "" || strings.HasPrefix(leaf, `"`) || strings.HasPrefix(leaf, "“") {
+		return q
+	}
+	topic := contentWords(leaf)
+	if len(topic) == 0 {
+		return q
+	}
+	for w := range contentWords(q) {
+		if topic[w] {
+			return q
+		}
+	}
+	return FirstPerson(leaf) + ": " + lowerFirst(q)
+}
+
+// contentWords returns the lower-cased words of four letters or more, without a plural s.
+func contentWords(s string) map[string]bool {
+	out := map[string]bool{}
+	for _, w := range wordRE.FindAllString(strings.ToLower(s), -1) {
+		if len(w) < 4 || questionStarts[w] || w == "your" || w == "with" || w == "what" || w == "that" || w == "this" || w == "from" {
+			continue
+		}
+		out[strings.TrimSuffix(w, "s")] = true
+	}
+	return out
 }
 
 // splitHeading returns the last component of a heading path and the one before it.
