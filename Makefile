@@ -31,6 +31,9 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1)
 	$(GO) vet ./...
 
+docs: ## regenerate docs/reference (commands, config keys, validators, generators) from the code
+	$(GO) run ./cmd/synth docs --out docs/reference
+
 golden: ## rewrite golden files under testdata/
 	$(GO) test ./... -update
 

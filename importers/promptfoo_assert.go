@@ -367,14 +367,16 @@ func (p *pfImport) mapAssertion(typ string, a *node, value any, vproblem string)
 			return mapping{kind: "match", key: "match", golds: texts,
 				approx: "this synth build has no semantic (embedding) validator: graded by match, synth's offline answer matcher (token overlap with number and spelling tolerance) at its default thresholds"}
 		}
-		m := mapping{kind: "semantic", key: "semantic", golds: texts}
+		m := mapping{kind: "semantic", key: "semantic", golds: texts,
+			approx: "synth's semantic validator embeds with the project's embedder (knowledge.embedder, or the offline builtin one), whose similarities run lower than a model embedder's: calibrate the threshold with synth check"}
 		switch {
+		case p.hasParam("semantic", "correct") && p.hasParam("semantic", "partial"):
+			// promptfoo's similar passes or fails: no partial band.
+			m.fields = []Field{{"correct", th}, {"partial", th}}
 		case p.hasParam("semantic", "threshold"):
 			m.fields = []Field{{"threshold", th}}
-		case p.hasParam("semantic", "correct"):
-			m.fields = []Field{{"correct", th}}
 		default:
-			m.approx = "the semantic validator takes no threshold: its default applies instead of " + num(th)
+			m.approx += "; it takes no threshold, so its default applies instead of " + num(th)
 		}
 		return m
 	case "llm-rubric", "g-eval", "model-graded-closedqa", "factuality", "model-graded-factuality":
@@ -396,7 +398,7 @@ func (p *pfImport) mapAssertion(typ string, a *node, value any, vproblem string)
 			m.golds = texts
 		} else {
 			m.rubric = strings.Join(texts, "\n")
-			m.approx = "synth's validators see the question, the answer and the gold answers, not per-item rubrics: the rubric is kept in the item's meta.rubric for reference"
+			m.approx = "synth's validators see the question, the answer and the gold answers, not per-item rubrics (the rubric is kept in meta.rubric for reference)"
 		}
 		return m
 	case "rouge-n":

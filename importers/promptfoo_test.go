@@ -7,14 +7,14 @@ import (
 	"github.com/synth-dev/synth/spec"
 )
 
-// testSpecs stand for the validator kinds of a synth build that has a
-// semantic and a judge validator, so that the golden files show every mapping.
+// testSpecs mirror the validator kinds (and the parameters the importer
+// sets) of validators.Builtin; cmd/synth's tests import with the real ones.
 var testSpecs = []spec.Spec{
 	{Name: "exact"}, {Name: "normalized"}, {Name: "contains", Params: []spec.Param{{Name: "mode"}, {Name: "case_sensitive"}}},
 	{Name: "regex", Params: []spec.Param{{Name: "pattern"}, {Name: "negate"}}},
 	{Name: "f1"}, {Name: "rouge_l", Params: []spec.Param{{Name: "correct"}, {Name: "partial"}}},
 	{Name: "match"}, {Name: "refusal"},
-	{Name: "semantic", Params: []spec.Param{{Name: "threshold"}}},
+	{Name: "semantic", Params: []spec.Param{{Name: "correct"}, {Name: "partial"}}},
 	{Name: "judge"},
 }
 

@@ -52,7 +52,10 @@ Ollama or Anthropic model can be plugged in through synth.yaml.`,
 		newMergeCmd(s, g),
 		newTuneCmd(s, g),
 		newCheckCmd(s, g),
+		newImportCmd(s, g),
+		newDocsCmd(s, g),
 		newVersionCmd(s, g),
 	)
+	usageArgs(root)
 	return root
 }

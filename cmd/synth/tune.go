@@ -179,6 +179,7 @@ func newTuneListCmd(s *streams, g *globalOptions) *cobra.Command {
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List the registered tuned models",
+		Example: "  synth tune list\n  synth tune list --json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(g.configPath)
@@ -227,9 +228,10 @@ func newTuneListCmd(s *streams, g *globalOptions) *cobra.Command {
 func newTuneStatusCmd(s *streams, g *globalOptions, parent *tuneOptions) *cobra.Command {
 	var wait bool
 	cmd := &cobra.Command{
-		Use:   "status NAME",
-		Short: "Ask the provider about a pending tuned model's job and finish its registration",
-		Args:  cobra.ExactArgs(1),
+		Use:     "status NAME",
+		Short:   "Ask the provider about a pending tuned model's job and finish its registration",
+		Example: "  synth tune status tuned\n  synth tune status tuned --poll 10s",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := loadConfig(g.configPath)
 			if err != nil {
@@ -249,9 +251,10 @@ func newTuneStatusCmd(s *streams, g *globalOptions, parent *tuneOptions) *cobra.
 
 func newTuneCancelCmd(s *streams, g *globalOptions, parent *tuneOptions) *cobra.Command {
 	return &cobra.Command{
-		Use:   "cancel NAME",
-		Short: "Cancel a pending tuned model's fine-tuning job",
-		Args:  cobra.ExactArgs(1),
+		Use:     "cancel NAME",
+		Short:   "Cancel a pending tuned model's fine-tuning job",
+		Example: "  synth tune cancel tuned",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := loadConfig(g.configPath)
 			if err != nil {
@@ -276,9 +279,10 @@ func newTuneCancelCmd(s *streams, g *globalOptions, parent *tuneOptions) *cobra.
 
 func newTuneRmCmd(s *streams, g *globalOptions) *cobra.Command {
 	return &cobra.Command{
-		Use:   "rm NAME",
-		Short: "Remove a tuned model's registration (and a builtin model's memory file)",
-		Args:  cobra.ExactArgs(1),
+		Use:     "rm NAME",
+		Short:   "Remove a tuned model's registration (and a builtin model's memory file)",
+		Example: "  synth tune rm tuned",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			abs, err := filepath.Abs(g.configPath)
 			if err != nil {

@@ -40,9 +40,10 @@ func buildInfo() (ver, rev string) {
 
 func newVersionCmd(s *streams, g *globalOptions) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print synth's version, commit and Go version",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print synth's version, commit and Go version",
+		Example: "  synth version\n  synth version --json",
+		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			ver, rev := buildInfo()
 			if g.json {
