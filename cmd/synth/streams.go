@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -59,20 +60,15 @@ func sanitizeTerminal(text string) string {
 	var b strings.Builder
 	for _, r := range text {
 		if isControl(r) {
-			switch r {
-			case 0x1b:
+			switch {
+			case r == 0x1b:
 				b.WriteString(`\e`)
-			case '\r':
+			case r == '\r':
 				b.WriteString(`\r`)
+			case r > 0xff:
+				fmt.Fprintf(&b, `\u%04x`, r)
 			default:
-				b.WriteString(`\x`)
-				const hex = "0123456789abcdef"
-				if r > 0xff {
-					b.WriteString("??")
-				} else {
-					b.WriteByte(hex[r>>4])
-					b.WriteByte(hex[r&0xf])
-				}
+				fmt.Fprintf(&b, `\x%02x`, r)
 			}
 			continue
 		}
@@ -81,11 +77,17 @@ func sanitizeTerminal(text string) string {
 	return b.String()
 }
 
+// isControl reports whether r acts on a terminal or reorders the text
+// around it: C0 controls but newline and tab, DEL, C1 controls, and the
+// bidirectional embeddings, overrides, isolates and marks (the "Trojan
+// Source" set: U+202A..U+202E, U+2066..U+2069, U+200E, U+200F, U+061C).
 func isControl(r rune) bool {
 	if r == '\n' || r == '\t' {
 		return false
 	}
-	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x202e || r == 0x2066 || r == 0x2067 || r == 0x2068 || r == 0x202d
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) ||
+		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) ||
+		r == 0x200e || r == 0x200f || r == 0x061c
 }
 
 // color wraps text in an ANSI colour when colour is on.
