@@ -50,7 +50,7 @@ var checkItems = []dataset.Item{
 }
 
 // buildValidators builds config entries like the project does.
-func buildValidators(t *testing.T, deps validators.Deps, entries ...map[string]any) ([]validators.Built, []string) {
+func buildValidators(t testing.TB, deps validators.Deps, entries ...map[string]any) ([]validators.Built, []string) {
 	t.Helper()
 	var out []validators.Built
 	var types []string
@@ -65,7 +65,7 @@ func buildValidators(t *testing.T, deps validators.Deps, entries ...map[string]a
 	return out, types
 }
 
-func newCheck(t *testing.T, entries ...map[string]any) *Check {
+func newCheck(t testing.TB, entries ...map[string]any) *Check {
 	kb := docsKB(nimbusDocs)
 	deps := validators.Deps{Search: kb, Corpus: kb, Eval: checkItems}
 	vals, types := buildValidators(t, deps, entries...)

@@ -154,6 +154,7 @@ func (p *Perturber) Perturb(items []dataset.Item) ([]CheckCase, []PerturbSkip) {
 	}
 	var cases []CheckCase
 	var skips []PerturbSkip
+	var sets []map[string]bool // each item's answer words, for other_answer
 	for i, it := range items {
 		if len(it.Answers) == 0 || strings.TrimSpace(it.Answers[0]) == "" {
 			for _, k := range kinds {
@@ -192,7 +193,15 @@ func (p *Perturber) Perturb(items []dataset.Item) ([]CheckCase, []PerturbSkip) {
 				answer = refusals[pick(it.ID, len(refusals))]
 				change = "replaced by a refusal"
 			case PerturbOtherAnswer:
-				answer, change, why = otherAnswer(items, i)
+				if sets == nil {
+					sets = make([]map[string]bool, len(items))
+					for j, o := range items {
+						if len(o.Answers) > 0 {
+							sets[j] = wordSet(o.Answers[0])
+						}
+					}
+				}
+				answer, change, why = otherAnswer(items, sets, i)
 			}
 			if why != "" {
 				skips = append(skips, PerturbSkip{Item: it.ID, Kind: k, Reason: why})
@@ -667,14 +676,14 @@ func (p *Perturber) inventPath(it dataset.Item, answer string) (string, string, 
 
 // otherAnswer answers item i with the gold answer of the item whose answer
 // shares the fewest words with its own.
-func otherAnswer(items []dataset.Item, i int) (string, string, string) {
-	own := wordSet(items[i].Answers[0])
+func otherAnswer(items []dataset.Item, sets []map[string]bool, i int) (string, string, string) {
+	own := sets[i]
 	best, bestSim := -1, 2.0
 	for j, it := range items {
 		if j == i || len(it.Answers) == 0 || strings.TrimSpace(it.Answers[0]) == "" {
 			continue
 		}
-		other := wordSet(it.Answers[0])
+		other := sets[j]
 		inter := 0
 		for w := range other {
 			if own[w] {
