@@ -639,9 +639,18 @@ type progressLine struct {
 
 // ExistsError reports files of an earlier generation that a fresh run
 // would overwrite.
-type ExistsError struct{ Files []string }
+type ExistsError struct {
+	Files []string
+	// Other is set when the files belong to a generation into another
+	// output file of the same folder (rejected.jsonl and
+	// generate-summary.json are per folder).
+	Other bool
+}
 
 func (e *ExistsError) Error() string {
+	if e.Other {
+		return fmt.Sprintf("%s already exist(s) from another synth generate into this folder: write this one into another folder (--out DIR/FILE), or pass --force to replace them", strings.Join(e.Files, ", "))
+	}
 	return fmt.Sprintf("%s already exist(s) from an earlier synth generate: pass --resume to finish that generation, or --force to start over (this deletes them)", strings.Join(e.Files, ", "))
 }
 
@@ -776,7 +785,11 @@ func (r *GenerateRun) fresh() error {
 		}
 	}
 	if len(exist) > 0 && !r.Force {
-		return &ExistsError{Files: exist}
+		own := false
+		for _, p := range exist {
+			own = own || p == f.Out || p == f.StateDir || p == f.Accepted
+		}
+		return &ExistsError{Files: exist, Other: !own}
 	}
 	for _, p := range exist {
 		if err := os.RemoveAll(p); err != nil {

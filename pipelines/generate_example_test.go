@@ -2,14 +2,18 @@ package pipelines
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/synth-dev/synth/dataset"
 	"github.com/synth-dev/synth/examples"
+	"github.com/synth-dev/synth/llm/llmtest"
 	"github.com/synth-dev/synth/validators"
 )
 
@@ -220,5 +224,86 @@ func TestDraftEvalSetFromExampleDocs(t *testing.T) {
 	}
 	if len(docs) < 8 {
 		t.Fatalf("drafts cover %d docs, want them spread over the docs", len(docs))
+	}
+}
+
+// TestGenerateWithLLMOnExampleProject runs the default LLM pipeline (qa)
+// against the fake server: the model answers with sentences of the first
+// excerpt it was shown, once malformed; one candidate copies the eval
+// question and must be blocked.
+func TestGenerateWithLLMOnExampleProject(t *testing.T) {
+	if testing.Short() {
+		t.Skip("indexes the example's help docs")
+	}
+	ctx := context.Background()
+	srv := llmtest.NewServer(t)
+	var calls atomic.Int64
+	srv.HandleFunc(llmtest.Any(), func(req llmtest.ChatRequest) llmtest.Reply {
+		if calls.Add(1) == 1 {
+			return llmtest.Text("Here are some questions!") // malformed: retried
+		}
+		prompt := req.Messages[1].Content // the first request of the conversation
+		excerpt := prompt[strings.Index(prompt, "[1] "):]
+		excerpt = excerpt[strings.Index(excerpt, "\n")+1:]
+		first := strings.SplitN(excerpt, "\n\n", 2)[0]
+		topic := ""
+		if i := strings.Index(prompt, "who asked \""); i >= 0 {
+			topic = prompt[i+len("who asked \""):]
+			topic = topic[:strings.Index(topic, "\"")]
+		}
+		return llmtest.JSON(map[string]any{"pairs": []any{
+			map[string]any{"question": "What does the help centre say about this, in short?", "answer": first, "chunk_ids": []any{1}},
+			map[string]any{"question": topic, "answer": first, "chunk_ids": []any{1}},
+			map[string]any{"question": fmt.Sprintf("Can you explain it again (%d)?", calls.Load()), "answer": first, "chunk_ids": []any{"1"}},
+		}})
+	})
+	p, cfg := exampleProject(t)
+	cfg.Models["gen"] = ModelEntry{Name: "gen", Path: "models.gen", Params: map[string]any{"provider": "openai", "model": "llmtest", "base_url": srv.URL(), "api_key_env": "TEST_KEY", "max_retries": 0}}
+	cfg.Generate = map[string]any{"model": "gen", "per_failure": 2, "max_rounds": 2, "concurrency": 2}
+	p = OpenProject(cfg, ProjectOptions{NoCache: true, LookupEnv: func(k string) (string, bool) { return "sk-test", k == "TEST_KEY" }})
+	run := evalExample(t, p, cfg)
+	gcfg, err := DecodeGenerateConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gr, env, err := NewGenerateRun(ctx, p, run, gcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.Offline || env.Entries[1]["type"] != "qa" {
+		t.Fatalf("want the LLM pipeline, got %v", env.Entries)
+	}
+	s, err := gr.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Accepted == 0 || s.Generator != "gen" {
+		t.Fatalf("summary %+v", s)
+	}
+	var dec StageSummary
+	for _, st := range s.Stages {
+		if st.Stage == "decontaminate" {
+			dec = st
+		}
+		if st.Stage == "qa" && st.Errors != 0 {
+			t.Fatalf("the malformed reply was not retried: %+v", st)
+		}
+	}
+	if dec.Rejected == 0 || !strings.Contains(dec.TopReasons[0].Reason, "too close to an eval question") {
+		t.Fatalf("decontaminate %+v", dec)
+	}
+	rows, _, err := dataset.ReadJSONL[dataset.Record](gr.Files.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		for _, res := range run.Results {
+			if strings.EqualFold(strings.TrimSpace(r.Question), strings.TrimSpace(res.Question)) {
+				t.Fatalf("row %s copies eval question %s", r.ID, res.ID)
+			}
+		}
+		if r.Provenance.Generator != "qa" || len(r.Provenance.Chunks) != 1 {
+			t.Fatalf("row %+v", r.Provenance)
+		}
 	}
 }
