@@ -428,14 +428,19 @@ func (c *Check) Repeat(ctx context.Context, results []CheckResult, runs int) (*R
 	sample := func(r CheckResult) *dataset.Sample {
 		return &dataset.Sample{ID: r.Item, Question: r.item.Question, Answer: r.Answer, References: r.item.Answers, Contexts: r.contexts, Tags: r.item.Tags}
 	}
+	// A validator is an LLM validator if it calls the judge on one of the
+	// first answers (some call it only for some answers: claims to check).
 	var llmVals []int
 	for vi, v := range c.Validators {
-		before := c.Judge.Calls()
-		if _, err := v.Validate(ctx, sample(results[0])); err != nil && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		if c.Judge.Calls() > before {
-			llmVals = append(llmVals, vi)
+		for j := 0; j < min(len(results), probeAnswers); j++ {
+			before := c.Judge.Calls()
+			if _, err := v.Validate(ctx, sample(results[j])); err != nil && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if c.Judge.Calls() > before {
+				llmVals = append(llmVals, vi)
+				break
+			}
 		}
 	}
 	conc := max(c.Concurrency, 1)
@@ -486,6 +491,10 @@ func (c *Check) Repeat(ctx context.Context, results []CheckResult, runs int) (*R
 	sort.SliceStable(rep.Validators, func(i, j int) bool { return rep.Validators[i].FlipRate > rep.Validators[j].FlipRate })
 	return rep, nil
 }
+
+// probeAnswers is how many answers [Check.Repeat] tries to find out
+// whether a validator calls the judge.
+const probeAnswers = 10
 
 func verdictKey(vs []dataset.Verdict, i int) string {
 	if i >= len(vs) {
