@@ -148,10 +148,16 @@ func BenchmarkOpen10k(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
 		if _, err := Open(dir, cfg); err != nil {
 			b.Fatal(err)
 		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
+	if st, err := os.Stat(cfg.Store); err == nil {
+		b.ReportMetric(float64(st.Size())/1e6, "file-MB")
 	}
 }
 

@@ -128,7 +128,7 @@ func (t *Table) AddTo(dst []float32, i int, w float32) {
 	row := t.data[i*t.dim : (i+1)*t.dim]
 	dst = dst[:len(row)]
 	for j, q := range row {
-		dst[j] += s * float32(q)
+		dst[j] += float32(s * float32(q)) // no fused multiply-add: same bits on every architecture
 	}
 }
 
@@ -138,7 +138,7 @@ func (t *Table) AddUnitTo(dst []float32, i int, w float32) {
 	row := t.data[i*t.dim : (i+1)*t.dim]
 	dst = dst[:len(row)]
 	for j, q := range row {
-		dst[j] += s * float32(q)
+		dst[j] += float32(s * float32(q)) // no fused multiply-add: same bits on every architecture
 	}
 }
 
