@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/synth-dev/synth/llm/llmtest"
 	"github.com/synth-dev/synth/pipelines"
 )
 
@@ -76,5 +79,51 @@ func TestCheckHumanWithoutProject(t *testing.T) {
 	// Without --human a project is needed.
 	if code, _, errOut = synthCLI(t, "check"); code != exitUsage || !strings.Contains(errOut, "no config file") {
 		t.Errorf("no project: %d %s", code, errOut)
+	}
+}
+
+func TestCheckRepeatWithJudge(t *testing.T) {
+	srv := llmtest.NewServer(t)
+	var calls atomic.Int64
+	// A judge that says "same" (C), except every 4th reply, "disagree" (D).
+	srv.HandleFunc(llmtest.LastUserContains("[Submission]"), func(llmtest.ChatRequest) llmtest.Reply {
+		choice := "C"
+		if calls.Add(1)%4 == 0 {
+			choice = "D"
+		}
+		return llmtest.JSON(map[string]string{"reasoning": "compared the facts", "choice": choice})
+	})
+	dir, config := exampleProject(t)
+	yaml := fmt.Sprintf(`models:
+  base: {provider: builtin}
+  judge: {provider: openai, model: judge-1, base_url: %q, max_retries: 0}
+knowledge:
+  docs: ["docs/**/*.md", "docs/**/*.html", "docs/**/*.txt"]
+eval:
+  dataset: evalset.jsonl
+  judge: judge
+  validators: [{type: match}, {type: judge}]
+`, srv.URL())
+	if err := os.WriteFile(config, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := synthCLI(t, "--config", config, "check", "--kinds", "gold", "--repeat", "3", "--json")
+	var rep pipelines.CheckReport
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.Repeat == nil {
+		t.Fatalf("code %d\n%s\n%s", code, out, errOut)
+	}
+	if len(rep.Repeat.Validators) != 1 || rep.Repeat.Validators[0].Validator != "judge" {
+		t.Fatalf("repeat %+v: want the judge only (match calls no model)", rep.Repeat)
+	}
+	st := rep.Repeat.Validators[0]
+	if st.Cases != rep.Cases || st.Flipped == 0 || st.Flipped == st.Cases || len(st.IDs) != st.Flipped {
+		t.Errorf("stats %+v over %d cases: want some flips", st, rep.Cases)
+	}
+	// The cache is off: every rerun reached the server.
+	if got := int(calls.Load()); got < rep.Cases*3 {
+		t.Errorf("%d judge calls for %d answers × 3 runs", got, rep.Cases)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".synth", "cache")); err == nil {
+		t.Error("--repeat wrote the response cache")
 	}
 }
