@@ -82,6 +82,15 @@ verdicts flip.`,
 }
 
 func runCheck(ctx context.Context, s *streams, g *globalOptions, o *checkOptions, configGiven bool) error {
+	err := checkRun(ctx, s, g, o, configGiven)
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(s.Err, "synth: check interrupted: nothing was written")
+		return &silentError{code: exitInterrupted}
+	}
+	return err
+}
+
+func checkRun(ctx context.Context, s *streams, g *globalOptions, o *checkOptions, configGiven bool) error {
 	if o.repeat == 1 || o.repeat < 0 {
 		return usagef("--repeat must be at least 2 (the number of runs to compare), got %d", o.repeat)
 	}

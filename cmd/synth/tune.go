@@ -151,6 +151,9 @@ func finishTune(s *streams, g *globalOptions, m *pipelines.TunedModel, err error
 			_ = writeJSON(s, m)
 		}
 		return err
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(s.Err, "synth: interrupted before a fine-tuning job was created: nothing was registered")
+		return &silentError{code: exitInterrupted}
 	case err != nil:
 		return err
 	}
