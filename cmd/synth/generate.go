@@ -345,13 +345,12 @@ func runDraft(ctx context.Context, s *streams, g *globalOptions, o *generateOpti
 		return asUsage(err)
 	}
 	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // "Settings > Account", not "Settings \u003e Account"
 	for _, it := range d.Items {
-		line, err := json.Marshal(it)
-		if err != nil {
+		if err := enc.Encode(it); err != nil {
 			return err
 		}
-		buf.Write(line)
-		buf.WriteByte('\n')
 	}
 	if err := dataset.WriteFileAtomic(gcfg.Out, buf.Bytes(), 0o644); err != nil {
 		return err
