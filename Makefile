@@ -6,7 +6,7 @@ COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 DEMO_DIR ?= demo
 
-.PHONY: build test test-short demo bench fuzz lint docs golden clean
+.PHONY: build test test-short demo bench fuzz lint docs golden conformance clean
 
 build: ## build the static synth binary into bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/synth
@@ -33,6 +33,9 @@ lint:
 
 docs: ## regenerate docs/reference (commands, config keys, validators, generators) from the code
 	$(GO) run ./cmd/synth docs --out docs/reference
+
+conformance: ## our OpenAI-compatible requests against a validating mock of the official API spec (needs Node)
+	bash scripts/prism.sh
 
 golden: ## rewrite golden files under testdata/
 	$(GO) test ./... -update

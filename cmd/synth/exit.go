@@ -82,7 +82,8 @@ func reportExit(s *streams, err error, interrupted bool) int {
 	if err != nil && !errors.As(err, &silent) {
 		msg := err.Error()
 		if code == exitInterrupted {
-			msg = "interrupted: " + msg + " (finished items are kept; rerun with --resume to continue)"
+			// Commands that can be resumed say how themselves.
+			msg = "interrupted"
 		}
 		fmt.Fprintln(s.Err, s.sanitize("synth: "+msg))
 	}
