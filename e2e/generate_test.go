@@ -218,4 +218,3 @@ func readRowsLoose(t *testing.T, path string) []string {
 	lines := strings.Split(string(data), "\n")
 	return lines[:len(lines)-1]
 }
-
