@@ -226,7 +226,7 @@ func runGenerate(ctx context.Context, s *streams, g *globalOptions, o *generateO
 	if runErr != nil {
 		if errors.Is(runErr, context.Canceled) {
 			fmt.Fprintf(s.Err, "synth: interrupted after %d of %d items; finish with: synth generate --from %s --resume%s\n",
-				sum.Completed, sum.Failures, relPath(run.Path), outFlag(o.out))
+				sum.Completed, sum.Failures, relPath(run.Path), resumeFlags(o))
 			return &silentError{code: exitInterrupted}
 		}
 		return runErr
@@ -237,11 +237,26 @@ func runGenerate(ctx context.Context, s *streams, g *globalOptions, o *generateO
 	return nil
 }
 
-func outFlag(out string) string {
-	if out == "" {
-		return ""
+// resumeFlags repeats the settings a --resume must be given again.
+func resumeFlags(o *generateOptions) string {
+	var b strings.Builder
+	for _, f := range []struct {
+		name string
+		val  string
+	}{{"--out", o.out}, {"--model", o.model}, {"--format", o.format}} {
+		if f.val != "" {
+			fmt.Fprintf(&b, " %s %s", f.name, f.val)
+		}
 	}
-	return " --out " + out
+	for _, f := range []struct {
+		name string
+		val  int
+	}{{"--per-failure", o.perFailure}, {"--max-rounds", o.maxRounds}} {
+		if f.val > 0 {
+			fmt.Fprintf(&b, " %s %d", f.name, f.val)
+		}
+	}
+	return b.String()
 }
 
 func joinLabels(ls []dataset.Label) string {
