@@ -102,8 +102,8 @@ func leaks(t *testing.T, root string, outs map[string]string, skip ...string) []
 }
 
 // TestSecretsNeverLeak runs eval (with failing calls whose error bodies
-// hold the API key), eval --json and --junit, compare, ask, tune and the
-// tuned-model registry with a canary key in the environment: no file of the
+// hold the API key), eval --json and --junit, compare, ask, generate, tune
+// and the tuned-model registry with a canary key in the environment: no file of the
 // project and no output of synth may contain it.
 func TestSecretsNeverLeak(t *testing.T) {
 	t.Parallel()
@@ -114,14 +114,16 @@ func TestSecretsNeverLeak(t *testing.T) {
 	srv := newFake(t, leakyProvider, llmtest.WithAuth(canary))
 	scriptItems(srv, items)
 	llmtest.NewFineTune(srv.Handler)
-	p := newProject(t, map[string]string{
-		"evalset.jsonl": evalSetJSONL(items),
-		"train.jsonl":   trainingData(12),
-		"synth.yaml": fmt.Sprintf(`models:
+	files := helpDocs(4)
+	files["evalset.jsonl"] = evalSetJSONL(items)
+	files["train.jsonl"] = trainingData(12)
+	files["synth.yaml"] = fmt.Sprintf(`models:
   fake: %s
+knowledge: {docs: ["docs/*.md"]}
 eval: {dataset: evalset.jsonl, model: fake, concurrency: 4}
-`, remoteModel(srv.URL(), "timeout: 5s, max_retries: 1")),
-	})
+generate: {model: fake, max_rounds: 1}
+`, remoteModel(srv.URL(), "timeout: 5s, max_retries: 1"))
+	p := newProject(t, files)
 	outs := map[string]string{}
 	keep := func(r result) result {
 		noCrash(t, r)
@@ -151,6 +153,14 @@ eval: {dataset: evalset.jsonl, model: fake, concurrency: 4}
 	keep(p.run("ask", "--model", "fake", items[1].Question))
 	keep(p.run("ask", "--model", "fake", items[2].Question))
 	keep(p.mustRun(0, "eval", "--dry-run", "--json"))
+	// The generator model fails too (the prompts name the failed questions).
+	if r := keep(p.run("generate", "--from", "runs/latest", "--quiet")); r.code != 0 && r.code != 3 {
+		t.Fatalf("generate: want exit 0 or 3\n%s", r)
+	}
+	if _, err := os.Stat(p.path("data/generate-summary.json")); err != nil {
+		t.Errorf("generate wrote no summary: %v", err)
+	}
+	keep(p.run("generate", "--from", "runs/latest", "--resume", "--json"))
 	keep(p.mustRun(0, "tune", "--data", "train.jsonl", "--base", "fake", "--name", "tuned", "--poll", "5ms", "--quiet"))
 	keep(p.run("tune", "--data", "train.jsonl", "--base", "fake", "--name", "leaky", "--suffix", "leaky", "--poll", "5ms", "--quiet"))
 	keep(p.mustRun(0, "tune", "list", "--json"))
