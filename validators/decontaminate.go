@@ -67,11 +67,12 @@ type simLimits struct{ ngram, rouge, cosine float64 }
 
 // evalText is one eval question or gold answer, prepared for comparison.
 type evalText struct {
-	item string // eval item id
-	kind string // "question" or "gold answer"
-	text string
-	toks []uint64
-	vec  []float32
+	item  string // eval item id
+	kind  string // "question" or "gold answer"
+	text  string
+	toks  []uint64
+	grams []uint64 // hashes of its runs of min(ngram, len(toks)) tokens
+	vec   []float32
 }
 
 func newDecontaminate(p *spec.Params, deps Deps) (Validator, error) {
@@ -111,7 +112,8 @@ func (v *decontaminator) add(id, kind, text string) {
 	if strings.TrimSpace(text) == "" {
 		return
 	}
-	v.eval = append(v.eval, evalText{item: id, kind: kind, text: text, toks: tokenHashes(text)})
+	toks := tokenHashes(text)
+	v.eval = append(v.eval, evalText{item: id, kind: kind, text: text, toks: toks, grams: appendGrams(nil, toks, min(v.n, len(toks)))})
 }
 
 func (*decontaminator) Name() string { return decontaminateSpec.Name }
@@ -160,14 +162,19 @@ func (v *decontaminator) Validate(ctx context.Context, s *dataset.Sample) (datas
 	}
 	t := getTokenizer()
 	defer putTokenizer(t)
+	qg, ag := newGramCache(qt), newGramCache(at)
+	ngram := fmt.Sprintf("%d-gram overlap", v.n)
+	var scratch []uint64
 	for i := range v.eval {
 		e := &v.eval[i]
 		if len(qt) > 0 {
 			if e.kind == "question" {
 				// A question that quotes the docs shares runs of words with gold
 				// answers that quote them too; only eval questions are compared by n-grams.
-				cov := max(ngramCoverage(e.toks, qt, v.n, v.minLen), ngramCoverage(qt, e.toks, v.n, v.minLen))
-				consider(hit{"question", i, fmt.Sprintf("%d-gram overlap", v.n), cov, v.q.ngram})
+				var back float64
+				back, scratch = v.coveredBy(qt, qg, e, scratch)
+				cov := max(v.covers(e, qg), back)
+				consider(hit{"question", i, ngram, cov, v.q.ngram})
 			}
 			consider(hit{"question", i, "ROUGE-L", t.rougeL(qt, e.toks, 1), v.q.rouge})
 			if qv != nil && e.vec != nil {
@@ -175,7 +182,7 @@ func (v *decontaminator) Validate(ctx context.Context, s *dataset.Sample) (datas
 			}
 		}
 		if len(at) > 0 {
-			consider(hit{"answer", i, fmt.Sprintf("%d-gram overlap", v.n), ngramCoverage(e.toks, at, v.n, v.minLen), v.a.ngram})
+			consider(hit{"answer", i, ngram, v.covers(e, ag), v.a.ngram})
 			consider(hit{"answer", i, "ROUGE-L", t.rougeL(at, e.toks, 1), v.a.rouge})
 			if av != nil && e.vec != nil {
 				consider(hit{"answer", i, "cosine", float64(retrieval.Dot(av, e.vec)), v.a.cosine})
@@ -227,6 +234,84 @@ func tokenHashes(s string) []uint64 {
 	return append([]uint64(nil), t.squadHashes(s, t.a)...)
 }
 
+// gramCache holds a row text's run hashes by run length, computed on demand.
+type gramCache struct {
+	toks  []uint64
+	byLen map[int][]uint64
+}
+
+func newGramCache(toks []uint64) *gramCache { return &gramCache{toks: toks, byLen: map[int][]uint64{}} }
+
+func (c *gramCache) grams(n int) []uint64 {
+	g, ok := c.byLen[n]
+	if !ok {
+		g = appendGrams(nil, c.toks, n)
+		c.byLen[n] = g
+	}
+	return g
+}
+
+// covers is ngramCoverage(e.toks, row, ...) with e's runs precomputed.
+func (v *decontaminator) covers(e *evalText, row *gramCache) float64 {
+	if len(e.toks) < v.minLen || len(e.toks) == 0 {
+		return 0
+	}
+	n := min(v.n, len(e.toks))
+	return coveredShare(e.grams, len(e.toks), n, row.grams(n))
+}
+
+// coveredBy is ngramCoverage(row, e.toks, ...): the share of the row's
+// words in runs the eval text contains. scratch is reused between calls.
+func (v *decontaminator) coveredBy(row []uint64, rg *gramCache, e *evalText, scratch []uint64) (float64, []uint64) {
+	if len(row) < v.minLen || len(row) == 0 {
+		return 0, scratch
+	}
+	n := min(v.n, len(row))
+	eg := e.grams
+	if n != min(v.n, len(e.toks)) {
+		scratch = appendGrams(scratch[:0], e.toks, n)
+		eg = scratch
+	}
+	return coveredShare(rg.grams(n), len(row), n, eg), scratch
+}
+
+// coveredShare returns the share of a text's length tokens that lie in
+// one of its runs (hashes in grams, of n tokens each, in order) found in other.
+func coveredShare(grams []uint64, length, n int, other []uint64) float64 {
+	if len(grams) == 0 || len(other) == 0 {
+		return 0
+	}
+	covered, end := 0, 0
+	for i, h := range grams {
+		if !containsHash(other, h) {
+			continue
+		}
+		covered += i + n - max(i, end)
+		end = i + n
+	}
+	return float64(covered) / float64(length)
+}
+
+func containsHash(l []uint64, h uint64) bool {
+	for _, x := range l {
+		if x == h {
+			return true
+		}
+	}
+	return false
+}
+
+// appendGrams appends the hashes of toks' runs of n tokens to dst.
+func appendGrams(dst, toks []uint64, n int) []uint64 {
+	if n <= 0 {
+		return dst
+	}
+	for i := 0; i+n <= len(toks); i++ {
+		dst = append(dst, gramHash(toks[i:i+n]))
+	}
+	return dst
+}
+
 // ngramCoverage returns the share of e's tokens that lie in a run of n
 // consecutive tokens that also occurs in c. When e has fewer than n tokens
 // (but at least minLen) the run is e itself; when it has fewer than minLen,
@@ -236,24 +321,7 @@ func ngramCoverage(e, c []uint64, n, minLen int) float64 {
 		return 0
 	}
 	n = min(n, len(e))
-	if len(c) < n {
-		return 0
-	}
-	grams := make(map[uint64]struct{}, len(c)-n+1)
-	for i := 0; i+n <= len(c); i++ {
-		grams[gramHash(c[i:i+n])] = struct{}{}
-	}
-	covered := 0
-	end := 0 // e[:end] is covered so far
-	for i := 0; i+n <= len(e); i++ {
-		if _, ok := grams[gramHash(e[i:i+n])]; !ok {
-			continue
-		}
-		from := max(i, end)
-		covered += i + n - from
-		end = i + n
-	}
-	return float64(covered) / float64(len(e))
+	return coveredShare(appendGrams(nil, e, n), len(e), n, appendGrams(nil, c, n))
 }
 
 // gramHash combines token hashes into one (FNV-style, order-sensitive).

@@ -2,6 +2,7 @@ package validators
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -144,6 +145,28 @@ func TestNgramCoverage(t *testing.T) {
 	for _, c := range cases {
 		if got := ngramCoverage(h(c.e), h(c.c), c.n, 5); got != c.want {
 			t.Errorf("coverage(%q, %q, %d) = %v, want %v", c.e, c.c, c.n, got, c.want)
+		}
+	}
+}
+
+// BenchmarkDecontaminate checks one generated row against an eval set of
+// 1,000 items (no embedder): the cost per candidate in the generate loop.
+func BenchmarkDecontaminate(b *testing.B) {
+	var eval []dataset.Item
+	for i := range 1000 {
+		eval = append(eval, dataset.Item{ID: fmt.Sprint("item-", i),
+			Question: fmt.Sprintf("How do I change setting number %d on my account when the app shows error %d?", i, i*7),
+			Answers:  []string{fmt.Sprintf("Go to Settings > Advanced > Option %d, turn it off, then sign in again; the change takes %d minutes to apply on every device.", i, i%60)}})
+	}
+	v, err := newDecontaminate(spec.NewParams("x", nil), Deps{Eval: eval})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &dataset.Sample{Question: "Is there a way to turn off two-factor authentication for my whole team?", Answer: "Go to Settings > Security > Two-factor authentication and click Turn off. Business admins can require it for every member."}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Validate(context.Background(), s); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

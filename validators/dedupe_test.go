@@ -133,3 +133,19 @@ func TestAccepterOfRenamed(t *testing.T) {
 		t.Fatal("length is not an Accepter")
 	}
 }
+
+// BenchmarkDedupe checks one row against 1,000 accepted rows (no embedder).
+func BenchmarkDedupe(b *testing.B) {
+	v, _ := newDedupe(spec.NewParams("x", nil), Deps{})
+	acc, _ := AccepterOf(v)
+	for i := range 1000 {
+		_ = acc.Accept(context.Background(), &dataset.Sample{ID: fmt.Sprint(i), Question: fmt.Sprintf("How do I change setting %d on my account?", i)})
+	}
+	s := &dataset.Sample{Question: "Is there a way to turn off two-factor authentication for my team?"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Validate(context.Background(), s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
