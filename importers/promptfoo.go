@@ -950,6 +950,7 @@ type itemDraft struct {
 	where   string
 	globals []*occurrence
 	slots   map[*slot]bool
+	rubrics []pendingRubric
 }
 
 // buildItems makes one item per test and prompt.
@@ -1095,6 +1096,7 @@ func (p *pfImport) buildItem(id string, t pfTest, pr pfPrompt, where string, fal
 			}
 		}
 	}
+	p.finishRubrics(d)
 	if len(d.item.Meta) == 0 {
 		d.item.Meta = nil
 	}
@@ -1192,6 +1194,17 @@ func (p *pfImport) pickJudge(cfg *Config, taken map[string]bool) {
 		cfg.Models = append(cfg.Models, m)
 		cfg.Judge = m.Name
 		return
+	}
+	// promptfoo grades with an OpenAI model by default, with the same key:
+	// the closest is an imported OpenAI model.
+	for _, m := range cfg.Models {
+		for _, f := range m.Fields {
+			if f.Key == "provider" && f.Value == "openai" {
+				cfg.Judge = m.Name
+				p.notes.add(Info, "judge", "the config names no grading provider and promptfoo grades with an OpenAI model by default: eval.judge is "+m.Name+" (an imported OpenAI model); change it to grade with another model", "")
+				return
+			}
+		}
 	}
 	cfg.JudgeHint = "model-graded assertions need a judge model: name one of models: here"
 	p.notes.add(Info, "judge", "the config names no grading provider (promptfoo's default grader is an OpenAI model): set eval.judge to one of models: before running synth eval", "")

@@ -118,6 +118,13 @@ func (p *pfImport) mapAssertions(d *itemDraft, t pfTest, r renderer) {
 		case m.kind == "":
 			continue
 		}
+		if m.rubric != "" {
+			// A rubric can be graded only against a gold answer: decided
+			// once the item's gold answers are known (finishRubrics).
+			d.rubrics = append(d.rubrics, pendingRubric{m: m, typ: typ, value: value, where: where})
+			rubrics = append(rubrics, m.rubric)
+			continue
+		}
 		if m.approx != "" {
 			p.notes.add(Approximated, "assertion "+typ+" → "+m.kind, m.approx, where)
 		}
@@ -133,9 +140,6 @@ func (p *pfImport) mapAssertions(d *itemDraft, t pfTest, r renderer) {
 			answerAsserts++
 			d.item.Answers = appendUnique(d.item.Answers, m.golds...)
 		}
-		if m.rubric != "" {
-			rubrics = append(rubrics, m.rubric)
-		}
 	}
 	if answerAsserts > 1 {
 		p.notes.add(Approximated, "several answer assertions on one test", "promptfoo requires all of them to pass; synth takes the gold answers they give as alternatives, and the best validator verdict wins (eval.policy.combine: best)", d.where)
@@ -146,6 +150,35 @@ func (p *pfImport) mapAssertions(d *itemDraft, t pfTest, r renderer) {
 		d.item.Meta["rubric"] = rubrics[0]
 	default:
 		d.item.Meta["rubric"] = rubrics
+	}
+}
+
+// pendingRubric is a rubric assertion waiting for the item's gold answers.
+type pendingRubric struct {
+	m     mapping
+	typ   string
+	value any
+	where string
+}
+
+// finishRubrics maps an item's rubric assertions (llm-rubric, g-eval,
+// model-graded-closedqa) onto the judge when the item has a gold answer to
+// judge against; without one the rubric cannot be graded, and is listed.
+func (p *pfImport) finishRubrics(d *itemDraft) {
+	for _, pr := range d.rubrics {
+		if len(d.item.Answers) == 0 {
+			p.notes.add(Unsupported, "assertion "+pr.typ+" on a test without a gold answer",
+				"synth's judge compares the answer with the item's gold answers and does not read rubrics, so this rubric cannot be graded: write the expected answer as the item's answer in evalset.jsonl (the judge then grades against it); the rubric is kept in meta.rubric", pr.where)
+			entry := map[string]any{"type": pr.typ}
+			if pr.value != nil {
+				entry["value"] = pr.value
+			}
+			addMeta(d, "unmapped_asserts", entry)
+			continue
+		}
+		p.notes.add(Approximated, "assertion "+pr.typ+" → judge",
+			"synth's judge compares the answer with the item's gold answers and does not read rubrics (the rubric is kept in meta.rubric)", pr.where)
+		d.slots[p.slot(pr.m, pr.typ)] = true
 	}
 }
 
@@ -398,7 +431,6 @@ func (p *pfImport) mapAssertion(typ string, a *node, value any, vproblem string)
 			m.golds = texts
 		} else {
 			m.rubric = strings.Join(texts, "\n")
-			m.approx = "synth's validators see the question, the answer and the gold answers, not per-item rubrics (the rubric is kept in meta.rubric for reference)"
 		}
 		return m
 	case "rouge-n":

@@ -71,6 +71,9 @@ func AssertionMappings(specs []spec.Spec) []MappingRow {
 				row.To += " {" + strings.Join(parts, ", ") + "}"
 			}
 			var notes []string
+			if m.rubric != "" {
+				notes = append(notes, "the value is kept in meta.rubric; synth's judge compares the answer with the item's gold answers and does not read rubrics, so the test needs a gold answer (from another assertion or an expected/answer var): without one it is listed as unsupported")
+			}
 			if len(m.golds) > 0 {
 				notes = append(notes, "the value becomes the item's gold answer")
 			}

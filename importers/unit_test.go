@@ -434,3 +434,37 @@ func TestGlob(t *testing.T) {
 		t.Errorf("* matched %v", got)
 	}
 }
+
+// TestRubricWithoutGold: a test graded only by a rubric has nothing for
+// synth's judge to compare with: listed, and no judge is proposed for it.
+func TestRubricWithoutGold(t *testing.T) {
+	dir := t.TempDir()
+	cfg := `
+prompts: ['{{q}}']
+providers: [openai:gpt-4o-mini]
+tests:
+  - vars: {q: 'How do I cancel?'}
+    assert: [{type: llm-rubric, value: explains where the cancel button is}]
+  - vars: {q: 'What is the refund window?', expected: 30 days}
+    assert: [{type: llm-rubric, value: states the refund window}]
+`
+	path := filepath.Join(dir, "promptfooconfig.yaml")
+	os.WriteFile(path, []byte(cfg), 0o644)
+	imp, err := Promptfoo(path, PromptfooOptions{Validators: testSpecs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, v := range imp.Config.Validators {
+		kinds = append(kinds, v.Type())
+	}
+	if !slices.Equal(kinds, []string{"judge"}) || imp.Config.Judge != "gpt-4o-mini" {
+		t.Errorf("validators %v, judge %q: want [judge] for the test with a gold answer, judged by gpt-4o-mini", kinds, imp.Config.Judge)
+	}
+	if imp.Items[0].Meta["unmapped_asserts"] == nil || imp.Items[1].Meta["unmapped_asserts"] != nil {
+		t.Errorf("meta: %v / %v", imp.Items[0].Meta, imp.Items[1].Meta)
+	}
+	if !strings.Contains(string(NotesMarkdown(imp)), "llm-rubric on a test without a gold answer") {
+		t.Errorf("notes:\n%s", NotesMarkdown(imp))
+	}
+}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -151,5 +153,87 @@ func TestNoColorFlag(t *testing.T) {
 	}
 	if out := run("--no-color"); strings.Contains(out, "\x1b[") {
 		t.Errorf("colour despite --no-color:\n%q", out)
+	}
+}
+
+// TestJSONEverywhere runs every command that prints results with --json in
+// the example project and checks that stdout holds one JSON document and
+// nothing else. A new command must join this test or its exemption list.
+func TestJSONEverywhere(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole loop")
+	}
+	dir := filepath.Join(t.TempDir(), "proj")
+	cfg := filepath.Join(dir, "synth.yaml")
+	steps := []struct {
+		cmd  string // command path, for the coverage check
+		args []string
+	}{
+		{"init", []string{"init", dir}},
+		{"version", []string{"version"}},
+		{"index", []string{"index", "--config", cfg}},
+		{"ask", []string{"ask", "--config", cfg, "how do I reset my password"}},
+		{"eval", []string{"eval", "--config", cfg, "--model", "frustrating", "-q"}},
+		{"eval", []string{"eval", "--config", cfg, "--model", "base", "-q", "--shard", "0/2", "--out", filepath.Join(dir, "shards")}},
+		{"eval", []string{"eval", "--config", cfg, "--model", "base", "-q", "--shard", "1/2", "--out", filepath.Join(dir, "shards")}},
+		{"merge", []string{"merge", "--config", cfg, "SHARDS"}},
+		{"eval", []string{"eval", "--config", cfg, "--model", "base", "-q"}},
+		{"compare", []string{"compare", "--config", cfg, "FIRST", filepath.Join(dir, "runs", "latest")}},
+		{"generate", []string{"generate", "--config", cfg, "--from", filepath.Join(dir, "runs", "latest"), "-q", "--out", filepath.Join(dir, "data", "synthetic.jsonl")}},
+		{"tune", []string{"tune", "--config", cfg, "--data", filepath.Join(dir, "data", "synthetic.jsonl"), "--base", "base", "--name", "tuned"}},
+		{"tune list", []string{"tune", "list", "--config", cfg}},
+		{"tune rm", []string{"tune", "rm", "--config", cfg, "tuned"}},
+		{"check", []string{"check", "--config", cfg, "-q"}},
+		{"docs", []string{"docs", "--out", filepath.Join(dir, "ref")}},
+		{"import promptfoo", []string{"import", "promptfoo", filepath.Join("testdata", "promptfoo-replay", "promptfooconfig.yaml"), "--out", filepath.Join(dir, "imported")}},
+		{"import openai-evals", []string{"import", "openai-evals", filepath.Join("..", "..", "importers", "testdata", "openaievals", "samples.jsonl"), "--out", filepath.Join(dir, "oe.jsonl")}},
+		{"import hf", []string{"import", "hf", filepath.Join("..", "..", "importers", "testdata", "hf", "squad.jsonl"), "--out", filepath.Join(dir, "hf.jsonl")}},
+	}
+	// Commands without results of their own to print as JSON.
+	exempt := map[string]string{
+		"completion": "prints a shell script", "completion bash": "script", "completion zsh": "script",
+		"completion fish": "script", "completion powershell": "script",
+		"import":      "only groups its subcommands",
+		"tune status": "needs a remote fine-tuning job (tune_test.go)", "tune cancel": "needs a remote fine-tuning job (tune_test.go)",
+	}
+	covered := map[string]bool{}
+	for _, st := range steps {
+		args := append([]string(nil), st.args...)
+		for i, a := range args {
+			switch a {
+			case "SHARDS":
+				runs, _ := filepath.Glob(filepath.Join(dir, "shards", "*"))
+				var shardDirs []string
+				for _, r := range runs {
+					if filepath.Base(r) != "latest" {
+						shardDirs = append(shardDirs, r)
+					}
+				}
+				args = append(args[:i], append(shardDirs, args[i+1:]...)...)
+			case "FIRST":
+				runs, _ := filepath.Glob(filepath.Join(dir, "runs", "*frustrating*"))
+				if len(runs) == 0 {
+					t.Fatal("no frustrating run")
+				}
+				args[i] = runs[0]
+			}
+		}
+		code, out, errOut := synthCLI(t, append(args, "--json")...)
+		if code != 0 {
+			t.Fatalf("synth %s --json: code %d\nstderr %s", strings.Join(args, " "), code, errOut)
+		}
+		if !json.Valid([]byte(out)) {
+			t.Errorf("synth %s --json: stdout is not one JSON document:\n%s", st.cmd, clipLine(out, 300))
+		}
+		covered[st.cmd] = true
+	}
+	s, _, _ := testStreams()
+	root := newRootCmd(s)
+	root.InitDefaultCompletionCmd()
+	for _, c := range visibleCommands(root)[1:] {
+		path := strings.TrimPrefix(c.CommandPath(), "synth ")
+		if !covered[path] && exempt[path] == "" {
+			t.Errorf("synth %s is not checked for --json output: add it to TestJSONEverywhere (or to its exemptions, with the reason)", path)
+		}
 	}
 }
