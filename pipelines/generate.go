@@ -149,6 +149,9 @@ type ItemState struct {
 	Accepted []string
 	// Round is the last finished round.
 	Round int
+	// Base is the number of rounds of an earlier attempt that ended in
+	// error: they do not count against MaxRounds when the item is retried.
+	Base int
 	// Reasons counts the rejection reasons of the finished rounds.
 	Reasons map[string]int
 	// Written are the ids of rows already in the accepted or rejected log.
@@ -180,7 +183,7 @@ func (g *Generate) Item(ctx context.Context, t Target, st ItemState, sink Sink) 
 	}
 	accepted := append([]string(nil), st.Accepted...)
 	okRounds, errRounds := 0, 0
-	for round := st.Round + 1; round <= g.MaxRounds && len(accepted) < t.Want; round++ {
+	for round := st.Round + 1; round <= st.Base+g.MaxRounds && len(accepted) < t.Want; round++ {
 		rr, err := g.round(ctx, t, round, accepted, st, sink)
 		if err != nil {
 			return rep, err
@@ -881,7 +884,13 @@ func (r *GenerateRun) load(ctx context.Context, states map[string]ItemState, don
 				}
 			}
 			states[l.Round.Item] = st
-		case l.Done != nil && l.Done.Status != StatusError:
+		case l.Done != nil && l.Done.Status == StatusError:
+			// Tried again, with a fresh allowance of rounds.
+			st := get(l.Done.ID)
+			st.Base = st.Round
+			states[l.Done.ID] = st
+			delete(done, l.Done.ID)
+		case l.Done != nil:
 			done[l.Done.ID] = *l.Done
 		}
 	}

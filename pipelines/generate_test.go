@@ -430,3 +430,41 @@ func TestRunExportsFormatAndForce(t *testing.T) {
 		t.Fatalf("--force: %v", err)
 	}
 }
+
+// TestResumeRetriesErrorItems: an item whose every round failed ends as
+// error; --resume gives it a fresh allowance of rounds.
+func TestResumeRetriesErrorItems(t *testing.T) {
+	dir := t.TempDir()
+	var broken atomic.Bool
+	broken.Store(true)
+	gen := &scripted{fn: func(seed generators.Seed) ([]dataset.Sample, error) {
+		if broken.Load() {
+			return nil, fmt.Errorf("model unreachable")
+		}
+		return []dataset.Sample{
+			sample(seed, fmt.Sprintf("How do I turn on 2FA (round %d)?", seed.Round), "Go to Settings > Security and click Turn on."),
+			sample(seed, "Can I register several security keys?", "You can register up to 5 security keys."),
+		}, nil
+	}}
+	stages := buildTest(t, "[{type: retrieve}, {type: fake}]", gen, nil)
+	targets := []Target{{Failure: testFailure("a"), Want: 2}}
+	s, err := newRun(stages, dir, targets, false).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Errors != 1 || s.Items[0].Status != StatusError || s.Items[0].Rounds != 3 {
+		t.Fatalf("first session %+v", s.Items)
+	}
+	broken.Store(false)
+	s, err = newRun(stages, dir, targets, true).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Reached != 1 || s.Errors != 0 || s.Items[0].Rounds != 4 || s.Accepted != 2 {
+		t.Fatalf("resumed %+v %+v", s, s.Items)
+	}
+	acc, _ := runFiles(t, FilesFor(filepath.Join(dir, "data", "synthetic.jsonl"), dataset.Native))
+	if len(acc) != 2 || acc[0].ID != "a-r4-1" {
+		t.Fatalf("rows %s", ids(acc))
+	}
+}
