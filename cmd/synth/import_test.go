@@ -242,3 +242,16 @@ func TestImportHFCLI(t *testing.T) {
 		t.Errorf("first item %+v", it)
 	}
 }
+
+// TestImportOutputGolden pins what `synth import promptfoo` prints, with
+// colour (the output folder is replaced by OUT).
+func TestImportOutputGolden(t *testing.T) {
+	out := t.TempDir()
+	s, stdout, _ := testStreams()
+	s.Color = true
+	src := filepath.Join("testdata", "promptfoo-replay", "promptfooconfig.yaml")
+	if code := run([]string{"import", "promptfoo", src, "--out", out}, s); code != 0 {
+		t.Fatalf("code %d", code)
+	}
+	golden(t, "import-promptfoo.golden", []byte(strings.ReplaceAll(stdout.String(), out, "OUT")))
+}
