@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/synth-dev/synth/dataset"
 )
 
@@ -73,7 +75,14 @@ func FuzzPromptfoo(f *testing.F) {
 		if _, err := dataset.ParseEvalSet("evalset.jsonl", data); err != nil {
 			t.Fatalf("the imported eval set does not read back: %v\n%s", err, data)
 		}
-		_ = imp.Config.YAML(path)
+		var doc map[string]any
+		if err := yaml.Unmarshal(imp.Config.YAML(path), &doc); err != nil {
+			t.Fatalf("the proposed synth.yaml is not YAML: %v\n%s", err, imp.Config.YAML(path))
+		}
+		models, _ := doc["models"].(map[string]any)
+		if len(models) != len(imp.Config.Models) {
+			t.Fatalf("synth.yaml has %d models, the import %d:\n%s", len(models), len(imp.Config.Models), imp.Config.YAML(path))
+		}
 	})
 }
 
