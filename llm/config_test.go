@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -212,4 +213,50 @@ func TestSpecsMatchParser(t *testing.T) {
 			t.Errorf("%s: spec params rejected: %v", s.Name, err)
 		}
 	}
+}
+
+func FuzzParseConfig(f *testing.F) {
+	for _, s := range []string{
+		`{"provider":"openai","model":"gpt","base_url":"https://x/v1","api_key_env":"K","temperature":0.5,"timeout":"300ms","rpm":60,"price":{"input":1}}`,
+		`{"provider":"replay","path":"o.jsonl"}`,
+		`{"provider":"builtin","threshold":2,"k":0}`,
+		`{"provider":"anthropic","model":"c","seed":3,"headers":{"a":1},"top_p":-1}`,
+		`{"provider":"ollama","model":"m","timeout":"-1s","price":{"input":-1},"rpm":"x"}`,
+		`{"provider":"openai","model":"m","api_key":"sk-secretsecret123","api_key_env":"sk-keykeykey456"}`,
+		`{"provider":"openai","model":"m","base_url":"https://user:pw@x/v1","headers":{"Authorization":["Bearer x"]}}`,
+		`{"provider":7}`,
+		`{}`,
+	} {
+		f.Add(s)
+	}
+	envName := regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	f.Fuzz(func(t *testing.T, src string) {
+		var m map[string]any
+		if json.Unmarshal([]byte(src), &m) != nil || m == nil {
+			return
+		}
+		_, err := ParseConfig(spec.NewParams("models.x", m))
+		if err == nil {
+			return
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, "models.x") {
+			t.Fatalf("error without its key path: %v", msg)
+		}
+		// Values that may be keys are never echoed.
+		secret := []any{m["api_key"]}
+		if v, ok := m["api_key_env"].(string); ok && !envName.MatchString(v) {
+			secret = append(secret, v)
+		}
+		if h, ok := m["headers"].(map[string]any); ok {
+			for _, v := range h {
+				secret = append(secret, v)
+			}
+		}
+		for _, s := range secret {
+			if v, ok := s.(string); ok && len(v) >= 8 && strings.Contains(msg, v) {
+				t.Fatalf("error echoes the value %q: %v", v, msg)
+			}
+		}
+	})
 }

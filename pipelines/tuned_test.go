@@ -226,3 +226,46 @@ func TestMergeLetsEvalNameATunedModel(t *testing.T) {
 		t.Fatalf("%+v %v", cfg, err)
 	}
 }
+
+// FuzzLoadTunedRegistry reads arbitrary .synth/models.json files (a
+// damaged registry is user input to every command): an error names the
+// file; a registry that loads merges into any config without panicking.
+func FuzzLoadTunedRegistry(f *testing.F) {
+	for _, s := range []string{
+		`{"version":1,"models":{"tuned":{"name":"tuned","base":"base","provider":"builtin","state":"ready","params":{"memory":".synth/models/tuned.jsonl"}}}}`,
+		`{"version":1,"models":{"a":{"name":"a","base":"b","state":"ready"},"b":{"name":"b","base":"a","state":"ready"}}}`,
+		`{"version":1,"models":{"x":null}}`,
+		`{"version":2}`,
+		`{"version":1,"models":{"Bad Name":{"name":"Bad Name","base":"base"}}}`,
+		`[1,2]`,
+		``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		path := TunedRegistryPath(dir)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		reg, err := LoadTunedRegistry(dir)
+		if err != nil {
+			if !strings.Contains(err.Error(), path) {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		raw := map[string]any{"models": map[string]any{"base": map[string]any{"provider": "builtin"}, "a": "not a mapping"}}
+		if _, err := MergeTunedModels(raw, dir); err != nil {
+			t.Fatalf("registry loaded but does not merge: %v", err)
+		}
+		for _, name := range reg.Names() {
+			if err := CheckTunedName(name); err != nil {
+				t.Fatalf("loaded a registry with a bad name: %v", err)
+			}
+		}
+	})
+}

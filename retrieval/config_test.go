@@ -1,6 +1,7 @@
 package retrieval
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -129,4 +130,32 @@ func TestDecodeAndOpen(t *testing.T) {
 	if _, err := DecodeAndOpen(dir, spec.NewParams("knowledge", map[string]any{"chunk": map[string]any{"size": 1}})); err == nil {
 		t.Error("want an error")
 	}
+}
+
+func FuzzDecodeConfig(f *testing.F) {
+	for _, s := range []string{
+		`{"docs":["docs/**/*.md"],"embedder":{"provider":"builtin","dim":256},"chunk":{"size":400,"overlap":50}}`,
+		`{"docs":"x","embedder":{"provider":"openai","model":"e","base_url":"http://h/v1","api_key_env":"K","dim":-1}}`,
+		`{"chunk":{"size":10,"overlap":20},"store":7}`,
+		`{"embedder":"builtin","docs":[1,null,{}]}`,
+		`{"embedder":{"provider":"glove","dim":99999}}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		var m map[string]any
+		if json.Unmarshal([]byte(src), &m) != nil {
+			return
+		}
+		c, err := DecodeConfig(spec.NewParams("knowledge", m))
+		if err != nil {
+			if !strings.Contains(err.Error(), "knowledge") {
+				t.Fatalf("error without its key path: %v", err)
+			}
+			return
+		}
+		if c.Chunk.Size > 0 && c.Chunk.Overlap >= c.Chunk.Size {
+			t.Fatalf("accepted overlap %d ≥ size %d", c.Chunk.Overlap, c.Chunk.Size)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package validators
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -149,4 +150,86 @@ func TestRun(t *testing.T) {
 	if _, err := Run(ctx, vs, s); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled run: %v", err)
 	}
+}
+
+func FuzzDecodePolicy(f *testing.F) {
+	for _, s := range []string{
+		`{"precedence":["error","refused","hallucinated"],"combine":"best"}`,
+		`{"precedence":["refused","error"],"combine":"majority"}`,
+		`{"precedence":"refused","combine":3}`,
+		`{"precedence":["correct","wrong","wrong"],"extra":1}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		var m map[string]any
+		if json.Unmarshal([]byte(src), &m) != nil {
+			return
+		}
+		pol, err := DecodePolicy(spec.NewParams("eval.policy", m))
+		if err != nil {
+			if !strings.Contains(err.Error(), "eval.policy") {
+				t.Fatalf("error without its key path: %v", err)
+			}
+			return
+		}
+		// A decoded policy decides every mix of outcomes with a valid label.
+		outs := []Outcome{
+			{Role: Answer, Verdict: dataset.Verdict{Validator: "a", Label: dataset.Wrong}},
+			{Role: Check, Verdict: dataset.Verdict{Validator: "b", Label: dataset.Refused}},
+			{Role: Check, Verdict: dataset.Verdict{Validator: "c", Label: dataset.Error}, Err: errors.New("x")},
+		}
+		for i := range outs {
+			if d := pol.Decide(outs[:i]); !d.Label.Valid() {
+				t.Fatalf("policy %+v decided %q for %d outcomes", pol, d.Label, i)
+			}
+		}
+	})
+}
+
+// FuzzBuild builds validators from arbitrary config entries (the
+// eval.validators list of synth.yaml) and runs the ones that build: bad
+// parameters are errors naming their key path, never panics.
+func FuzzBuild(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"f1","correct":0.8,"partial":0.4}`,
+		`{"type":"regex","pattern":"(unclosed"}`,
+		`{"type":"regex","pattern":"^a+$","name":"r","role":"check"}`,
+		`{"type":"contains","values":["x",1]}`,
+		`{"type":"rouge_l","correct":2}`,
+		`{"type":"match","role":"nope"}`,
+		`{"type":"refusal","phrases":[]}`,
+		`{"type":"judge"}`,
+		`{"type":"numbers"}`,
+		`{"type":"links","allow":["*"]}`,
+		`{"type":"exact","name":""}`,
+		`{"type":7}`,
+	} {
+		f.Add(s)
+	}
+	reg := Builtin()
+	sample := &dataset.Sample{ID: "q1", Question: "How do I reset my password?", Answer: "Go to Settings > Password and click Reset (see https://help.example.com/reset).", References: []string{"Settings > Password, then Reset."}}
+	f.Fuzz(func(t *testing.T, src string) {
+		var m map[string]any
+		if json.Unmarshal([]byte(src), &m) != nil || m == nil {
+			return
+		}
+		b, err := reg.Build("eval.validators[0]", m, Deps{})
+		if err != nil {
+			if !strings.Contains(err.Error(), "eval.validators[0]") {
+				t.Fatalf("error without its key path: %v", err)
+			}
+			return
+		}
+		outs, err := Run(context.Background(), []Built{b}, sample)
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		if len(outs) != 1 {
+			t.Fatalf("%d outcomes for one validator", len(outs))
+		}
+		if l := outs[0].Verdict.Label; l != "" && !l.Valid() {
+			t.Fatalf("outcome with label %q: %+v", l, outs[0])
+		}
+	})
 }
