@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 
@@ -226,4 +227,36 @@ func (p *Project) ModelNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// JudgeValidators names the validators of entries (nil: the default set for
+// a project with or without docs and judge) that call the judge model.
+func JudgeValidators(entries []map[string]any, hasDocs, hasJudge bool) []string {
+	if entries == nil {
+		entries = validators.Defaults(validators.Available{Docs: hasDocs, Judge: hasJudge})
+	}
+	reg := validators.Builtin()
+	var out []string
+	for _, e := range entries {
+		kind, _ := e["type"].(string)
+		entry, ok := reg.Lookup(kind)
+		if !ok {
+			continue
+		}
+		needs := slices.Contains(entry.Spec.Needs, "judge") || e["mode"] == "llm"
+		if needs {
+			name, _ := e["name"].(string)
+			out = append(out, firstNonEmpty(name, kind))
+		}
+	}
+	return out
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

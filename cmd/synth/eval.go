@@ -145,6 +145,10 @@ func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) 
 			fmt.Fprintf(s.Err, "synth: brought the knowledge base up to date: %d docs, %d chunks (%d added, %d removed)\n", st.Docs, st.Chunks, st.Added, st.Removed)
 		},
 	})
+	if o.dryRun {
+		// Plan from the config alone: no client is opened, no key is needed.
+		return printDryRun(s, g, proj, set, modelName)
+	}
 	model, err := proj.Model(ctx, modelName)
 	if err != nil {
 		return asUsage(err)
@@ -173,9 +177,6 @@ func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) 
 	if deps.Search != nil {
 		e.Search = deps.Search
 		e.ContextK = 4
-	}
-	if o.dryRun {
-		return printDryRun(s, g, e, set, modelName, proj)
 	}
 
 	entry, _ := cfg.Model(modelName)
@@ -268,36 +269,43 @@ func writeRunReports(dir dataset.RunDir, s *dataset.Summary, results []dataset.R
 	return nil
 }
 
-func printDryRun(s *streams, g *globalOptions, e *pipelines.Eval, set *dataset.EvalSet, model string, proj *pipelines.Project) error {
-	calls := len(set.Items)
+// printDryRun says how many model calls and tokens a run would use. It reads
+// the config only, so it works before any API key is set.
+func printDryRun(s *streams, g *globalOptions, proj *pipelines.Project, set *dataset.EvalSet, model string) error {
+	mcfg, err := proj.ModelConfig(model)
+	if err != nil {
+		return asUsage(err)
+	}
+	ev := proj.Config.Eval
+	n := len(set.Items)
 	chars := 0
 	for _, it := range set.Items {
-		chars += len(e.SystemPrompt) + len(it.Question)
-	}
-	judgeCalls := 0
-	for _, v := range e.Validators {
-		if strings.Contains(v.Name(), "judge") {
-			judgeCalls += len(set.Items)
-		}
+		chars += len(ev.SystemPrompt) + len(it.Question)
 	}
 	prompt := chars / 4
-	if e.RAGK > 0 {
-		prompt += len(set.Items) * e.RAGK * 200
+	if ev.RAGK > 0 {
+		prompt += n * ev.RAGK * 200 // a chunk is about 800 characters
 	}
-	mcfg, _ := proj.ModelConfig(model)
-	completion := len(set.Items) * firstPositive(mcfg.MaxTokens, 256)
+	completion := n * firstPositive(mcfg.MaxTokens, 256)
+	judges := pipelines.JudgeValidators(proj.Config.Eval.Validators, proj.HasDocs(), ev.Judge != "")
 	plan := map[string]any{
-		"model": model, "items": len(set.Items), "model_calls": calls, "judge_calls": judgeCalls,
+		"model": model, "provider": mcfg.Provider, "items": n,
+		"model_calls": n, "judge_calls_min": n * len(judges), "judge_validators": judges,
 		"prompt_tokens_est": prompt, "completion_tokens_max": completion,
 		"cost_usd_max": mcfg.Price.Cost(dataset.Usage{PromptTokens: prompt, CompletionTokens: completion}),
 	}
 	if g.json {
 		return writeJSON(s, plan)
 	}
-	fmt.Fprintf(s.Out, "dry run: %d items with model %s\n  model calls   %d\n  judge calls   %d\n  prompt tokens ~%d (estimated at 4 characters a token)\n  completion    at most %d tokens\n",
-		len(set.Items), model, calls, judgeCalls, prompt, completion)
+	fmt.Fprintf(s.Out, "dry run: %d items with model %s (%s)\n  model calls   %d\n", n, model, mcfg.Provider, n)
+	if len(judges) > 0 {
+		fmt.Fprintf(s.Out, "  judge calls   at least %d (%s, one or more per item each)\n", n*len(judges), strings.Join(judges, ", "))
+	} else {
+		fmt.Fprintf(s.Out, "  judge calls   0 (no validator calls a model)\n")
+	}
+	fmt.Fprintf(s.Out, "  prompt tokens ~%d (estimated at 4 characters a token)\n  completion    at most %d tokens\n", prompt, completion)
 	if c := plan["cost_usd_max"].(float64); c > 0 {
-		fmt.Fprintf(s.Out, "  cost          at most $%.4f\n", c)
+		fmt.Fprintf(s.Out, "  cost          at most $%.4f for the model (judge calls not priced)\n", c)
 	}
 	return nil
 }

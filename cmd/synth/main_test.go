@@ -179,3 +179,30 @@ func TestInitRefusesNonEmptyDir(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestEvalDryRunNeedsNoKeyAndCallsNothing(t *testing.T) {
+	_, cfg := exampleProject(t)
+	data, _ := os.ReadFile(cfg)
+	withGPT := strings.Replace(string(data), "models:\n", "models:\n  gpt: {provider: openai, model: gpt-4o-mini, api_key_env: SYNTH_TEST_NO_SUCH_KEY, max_tokens: 100, price: {input: 1, output: 2}}\n", 1)
+	withGPT = strings.Replace(withGPT, "  concurrency: 4", "  concurrency: 4\n  judge: gpt\n  validators: [{type: match}, {type: judge}]", 1)
+	if err := os.WriteFile(cfg, []byte(withGPT), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := synthCLI(t, "eval", "--config", cfg, "--model", "gpt", "--dry-run", "--json")
+	if code != 0 {
+		t.Fatalf("code %d, stderr %s", code, errOut)
+	}
+	var plan map[string]any
+	if err := json.Unmarshal([]byte(out), &plan); err != nil {
+		t.Fatalf("%v: %q", err, out)
+	}
+	if plan["model_calls"] != 20.0 || plan["judge_calls_min"] != 20.0 || plan["completion_tokens_max"] != 2000.0 {
+		t.Errorf("plan = %v", plan)
+	}
+	if c, _ := plan["cost_usd_max"].(float64); c <= 0 {
+		t.Errorf("cost_usd_max = %v, want > 0 with prices set", plan["cost_usd_max"])
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(cfg), "runs")); err == nil {
+		t.Error("a dry run created runs/")
+	}
+}
