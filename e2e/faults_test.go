@@ -46,9 +46,17 @@ eval: {dataset: evalset.jsonl, model: fake, concurrency: 8}
 	results := readResults(t, filepath.Join(dir, dataset.ResultsFile))
 	byID := onePerItem(t, results, items)
 	errored := 0
-	for _, res := range byID {
-		if res.Label == dataset.Error {
+	for i, it := range items {
+		res := byID[it.ID]
+		switch {
+		case res.Label == dataset.Error:
 			errored++
+			if res.Output != "" {
+				t.Errorf("item %s: error with an output %q", it.ID, res.Output)
+			}
+		case res.Output != scriptedAnswer(i, it):
+			// A malformed or cut response must never pass for an answer.
+			t.Errorf("item %s: graded %s on output %q, but the model answered %q", it.ID, res.Label, res.Output, scriptedAnswer(i, it))
 		}
 	}
 	switch {
