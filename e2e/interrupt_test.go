@@ -49,33 +49,42 @@ func askedQuestions(srv *fakeServer, from int) map[string]int {
 	return out
 }
 
-// TestInterruptResume sends SIGINT in the middle of an eval: synth exits
-// 130 with a summary marked interrupted and says how to resume; `synth eval
+// TestInterruptResume sends SIGINT (and, in another run, SIGTERM) in the
+// middle of an eval: synth exits 130 with a summary marked interrupted and says how to resume; `synth eval
 // --resume` then grades only the items left, and the run's results equal
 // those of an uninterrupted run.
 func TestInterruptResume(t *testing.T) {
 	t.Parallel()
 	items := makeItems(48)
 	want := referenceRun(t, items)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			interruptResume(t, items, want, sig)
+		})
+	}
+}
+
+func interruptResume(t *testing.T, items []item, want map[string]dataset.Result, sig syscall.Signal) {
 	p, srv := deterministicEval(t, items, 40*time.Millisecond, 2)
 
 	pr := p.start("eval")
 	results := p.path("runs/latest/" + dataset.ResultsFile)
 	waitFor(t, pr, "8 results", func() bool { return countLines(results) >= 8 })
-	pr.signal(syscall.SIGINT)
+	pr.signal(sig)
 	r := pr.wait()
 	noCrash(t, r)
 	if r.code != 130 {
-		t.Fatalf("SIGINT: want exit 130\n%s", r)
+		t.Fatalf("%v: want exit 130\n%s", sig, r)
 	}
 	if !strings.Contains(r.stderr, "interrupted") || !strings.Contains(r.stderr, "synth eval --resume runs/") {
-		t.Errorf("SIGINT: stderr does not say how to resume\n%s", r)
+		t.Errorf("%v: stderr does not say how to resume\n%s", sig, r)
 	}
 	dir := onlyRun(t, p.path("runs"))
 	before := readResults(t, filepath.Join(dir, dataset.ResultsFile))
 	s := readSummary(t, dir)
 	if !s.Interrupted || s.Total != len(before) || s.Items != len(items) || s.Total >= len(items) {
-		t.Errorf("summary after SIGINT: interrupted %v, total %d, items %d; results.jsonl has %d lines", s.Interrupted, s.Total, s.Items, len(before))
+		t.Errorf("summary after %v: interrupted %v, total %d, items %d; results.jsonl has %d lines", sig, s.Interrupted, s.Total, s.Items, len(before))
 	}
 	done := map[string]bool{}
 	for _, res := range before {
