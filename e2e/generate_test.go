@@ -3,11 +3,14 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"reflect"
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -76,7 +79,14 @@ func generatorReplies(srv *fakeServer) {
 // on a fake server answering after latency.
 func generateProject(t *testing.T, items []item, latency time.Duration) *project {
 	t.Helper()
-	srv := newFake(t, nil, llmtest.WithLatency(latency))
+	return generateProjectWith(t, items, nil, latency)
+}
+
+// generateProjectWith is generateProject with the fake server's handler
+// wrapped by wrap.
+func generateProjectWith(t *testing.T, items []item, wrap func(http.Handler) http.Handler, latency time.Duration) *project {
+	t.Helper()
+	srv := newFake(t, wrap, llmtest.WithLatency(latency))
 	generatorReplies(srv)
 	files := factDocs(len(items))
 	files["evalset.jsonl"] = evalSetJSONL(items)
@@ -91,7 +101,7 @@ func generateProject(t *testing.T, items []item, latency time.Duration) *project
 knowledge: {docs: ["docs/*.md"]}
 eval: {dataset: evalset.jsonl, model: bot}
 generate: {model: gen, per_failure: 2, max_rounds: 3, concurrency: 1}
-`, remoteModel(srv.URL(), "timeout: 20s, max_retries: 1"))
+`, remoteModel(srv.URL(), "timeout: 20s, max_retries: 0"))
 	p := newProject(t, files)
 	p.mustRun(0, "eval", "--quiet")
 	return p
@@ -157,12 +167,7 @@ func generateSummary(t *testing.T, p *project) map[string]any {
 func TestGenerateInterruptResume(t *testing.T) {
 	t.Parallel()
 	items := makeItems(16)
-	ref := generateProject(t, items, 0)
-	ref.mustRun(0, "generate", "--from", "runs/latest", "--quiet")
-	want := readRows(t, ref.path("data/synthetic.jsonl"))
-	if len(want) != 2*len(items) {
-		t.Fatalf("the reference generation accepted only %d rows for %d failed items", len(want), len(items))
-	}
+	want := referenceRows(t, items)
 
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
@@ -217,4 +222,52 @@ func readRowsLoose(t *testing.T, path string) []string {
 	}
 	lines := strings.Split(string(data), "\n")
 	return lines[:len(lines)-1]
+}
+
+// referenceRows runs an uninterrupted generation for items and returns its
+// rows: two per failed item.
+func referenceRows(t *testing.T, items []item) []row {
+	t.Helper()
+	ref := generateProject(t, items, 0)
+	ref.mustRun(0, "generate", "--from", "runs/latest", "--quiet")
+	want := readRows(t, ref.path("data/synthetic.jsonl"))
+	if len(want) != 2*len(items) {
+		t.Fatalf("the reference generation accepted %d rows for %d failed items, want 2 each", len(want), len(items))
+	}
+	return want
+}
+
+// TestGenerateResumeAfterOutage runs synth generate while the generator
+// model is down: every item fails, synth exits 3 and says to fix the cause
+// and rerun with --resume. Once the model is back, --resume must generate
+// what an undisturbed run would have.
+func TestGenerateResumeAfterOutage(t *testing.T) {
+	t.Parallel()
+	items := makeItems(6)
+	want := referenceRows(t, items)
+	var down atomic.Bool
+	down.Store(true)
+	p := generateProjectWith(t, items, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if down.Load() {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(503)
+				io.WriteString(w, `{"error": {"message": "down for maintenance", "type": "server_error"}}`)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}, 0)
+	r := p.mustRun(3, "generate", "--from", "runs/latest", "--quiet")
+	if !strings.Contains(r.stderr, "--resume") {
+		t.Errorf("exit 3 without the way on\n%s", r)
+	}
+	if rows := readRowsLoose(t, p.path("data/synthetic.jsonl")); len(rows) != 0 {
+		t.Fatalf("rows accepted while the generator was down: %v", rows)
+	}
+	down.Store(false)
+	r = p.mustRun(0, "generate", "--from", "runs/latest", "--resume", "--quiet")
+	if got := readRows(t, p.path("data/synthetic.jsonl")); !reflect.DeepEqual(got, want) {
+		t.Errorf("rows after the outage and --resume differ from an undisturbed generation:\n got  %v\n want %v\n%s", got, want, r)
+	}
 }
