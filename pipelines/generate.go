@@ -541,6 +541,9 @@ type GenerateManifest struct {
 	Items      []string         `json:"items"`
 	Started    time.Time        `json:"started"`
 	Synth      string           `json:"synth,omitempty"`
+	// Shard is set when the generation works on part of the failed items
+	// (synth generate --shard i/n).
+	Shard *dataset.Shard `json:"shard,omitempty"`
 }
 
 // GenerateRun runs [Generate] over targets into files that survive a crash:
@@ -922,10 +925,21 @@ func checkResume(prev, cur GenerateManifest) error {
 	if !sameJSON(prev.Labels, cur.Labels) {
 		diffs = append(diffs, "generate.labels changed")
 	}
+	if !sameJSON(prev.Shard, cur.Shard) {
+		diffs = append(diffs, fmt.Sprintf("it worked on %s, now %s", shardName(prev.Shard), shardName(cur.Shard)))
+	}
 	if len(diffs) > 0 {
 		return fmt.Errorf("cannot resume: the generation was started with other settings (%s); finish it with the same settings, or start over with --force", strings.Join(diffs, "; "))
 	}
 	return nil
+}
+
+// shardName describes the part of the failed items a generation works on.
+func shardName(s *dataset.Shard) string {
+	if s == nil {
+		return "every failed item"
+	}
+	return fmt.Sprintf("shard %d/%d", s.Index, s.Count)
 }
 
 func sameJSON(a, b any) bool {

@@ -32,6 +32,7 @@ type generateOptions struct {
 	noCache     bool
 	dryRun      bool
 	quiet       bool
+	shard       string
 }
 
 func newGenerateCmd(s *streams, g *globalOptions) *cobra.Command {
@@ -59,7 +60,8 @@ eval-set format with sources) for a person to review.`,
   synth generate --from runs/latest --per-failure 5 --format openai --out data/train.jsonl
   synth generate --from runs/latest --resume
   synth generate --from runs/latest --format dpo --out data/dpo.jsonl
-  synth generate --from-docs --n 20 --out evalset.draft.jsonl`,
+  synth generate --from-docs --n 20 --out evalset.draft.jsonl
+  synth generate --from runs/latest --shard 0/4   # -> data/shard-0-of-4/synthetic.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runGenerate(cmd.Context(), s, g, o, cmd.Flags().Changed("n"))
@@ -80,6 +82,7 @@ eval-set format with sources) for a person to review.`,
 	f.BoolVar(&o.noCache, "no-cache", false, "do not read or write the response cache")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print what would be generated, then stop")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress output")
+	f.StringVar(&o.shard, "shard", "", "work only on part i of n of the failed items (i/n, such as 0/4); without --out the rows go to shard-i-of-n/ beside generate.out")
 	return cmd
 }
 
@@ -97,6 +100,15 @@ func runGenerate(ctx context.Context, s *streams, g *globalOptions, o *generateO
 		return usagef("--resume and --force exclude each other")
 	case o.perFailure < 0 || o.maxRounds < 0 || o.concurrency < 0 || o.n < 1:
 		return usagef("--per-failure, --max-rounds and --concurrency must not be negative, and --n must be at least 1")
+	case o.fromDocs && o.shard != "":
+		return usagef("--shard applies to --from generations only")
+	}
+	var shard *dataset.Shard
+	if o.shard != "" {
+		var err error
+		if shard, err = pipelines.ParseShard(o.shard); err != nil {
+			return asUsage(err)
+		}
 	}
 	cfg, err := loadConfig(g.configPath)
 	if err != nil {
@@ -134,6 +146,9 @@ func runGenerate(ctx context.Context, s *streams, g *globalOptions, o *generateO
 			return asUsage(err)
 		}
 		gcfg.Out = abs
+	} else if shard != nil {
+		// Each shard in its own folder: rejected.jsonl and generate-summary.json are per folder.
+		gcfg.Out = filepath.Join(filepath.Dir(gcfg.Out), fmt.Sprintf("shard-%d-of-%d", shard.Index, shard.Count), filepath.Base(gcfg.Out))
 	}
 	proj := pipelines.OpenProject(cfg, pipelines.ProjectOptions{
 		NoCache: o.noCache,
@@ -169,6 +184,9 @@ func runGenerate(ctx context.Context, s *streams, g *globalOptions, o *generateO
 		}
 		return asUsage(err)
 	}
+	// The k-th failed item (in the run's results order) belongs to shard k mod n.
+	gr.Targets = pipelines.ShardItems(gr.Targets, shard)
+	gr.Manifest.Shard = shard
 	generator := "builtin (offline)"
 	if !env.Offline {
 		generator = "model " + gcfg.Model
@@ -243,7 +261,7 @@ func resumeFlags(o *generateOptions) string {
 	for _, f := range []struct {
 		name string
 		val  string
-	}{{"--out", o.out}, {"--model", o.model}, {"--format", o.format}} {
+	}{{"--out", o.out}, {"--model", o.model}, {"--format", o.format}, {"--shard", o.shard}} {
 		if f.val != "" {
 			fmt.Fprintf(&b, " %s %s", f.name, f.val)
 		}
