@@ -225,7 +225,13 @@ func newProject(t *testing.T, files map[string]string) *project {
 	for name, content := range files {
 		p.write(name, content)
 	}
-	p.env = baseEnv(map[string]string{"SYNTH_TEST_KEY": canary, "NO_COLOR": "1"})
+	p.env = baseEnv(map[string]string{
+		"SYNTH_TEST_KEY": canary,
+		"NO_COLOR":       "1",
+		// A -race binary sleeps 1s at exit by default (for late reports);
+		// a race still fails the test: the binary exits with status 66.
+		"GORACE": "atexit_sleep_ms=20",
+	})
 	return p
 }
 
@@ -235,7 +241,7 @@ func baseEnv(set map[string]string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "SYNTH_") || strings.HasPrefix(k, "OPENAI_") || strings.HasPrefix(k, "ANTHROPIC_") || k == "NO_COLOR" {
+		if strings.HasPrefix(k, "SYNTH_") || strings.HasPrefix(k, "OPENAI_") || strings.HasPrefix(k, "ANTHROPIC_") || k == "NO_COLOR" || k == "GORACE" {
 			continue
 		}
 		env = append(env, kv)
