@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/synth-dev/synth/dataset"
@@ -141,13 +140,12 @@ type Entry struct {
 
 // Registry maps generator kinds to constructors.
 type Registry struct {
-	entries map[string]Entry
-	aliases map[string]string
+	table *spec.Table[Entry]
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{entries: map[string]Entry{}, aliases: map[string]string{}}
+	return &Registry{table: spec.NewTable[Entry]("generators")}
 }
 
 // Builtin returns a new registry holding every built-in generator kind.
@@ -178,20 +176,7 @@ func (r *Registry) Register(e Entry) error {
 	if e.Kind != Source && e.Kind != Transform {
 		return fmt.Errorf("generators: register %q: kind must be source or transform", e.Spec.Name)
 	}
-	for _, n := range append([]string{e.Spec.Name}, e.Aliases...) {
-		_, dup := r.entries[n]
-		_, dupAlias := r.aliases[n]
-		if dup || dupAlias {
-			return fmt.Errorf("generators: %q registered twice", n)
-		}
-	}
-	r.entries[e.Spec.Name] = e
-	for _, a := range e.Aliases {
-		if a != e.Spec.Name {
-			r.aliases[a] = e.Spec.Name
-		}
-	}
-	return nil
+	return r.table.Add(e.Spec.Name, e.Aliases, e)
 }
 
 // MustRegister is [Registry.Register] that panics; for building the built-in table.
@@ -202,33 +187,13 @@ func (r *Registry) MustRegister(e Entry) {
 }
 
 // Lookup returns the entry for kind, which may be an alias.
-func (r *Registry) Lookup(kind string) (Entry, bool) {
-	if k, ok := r.aliases[kind]; ok {
-		kind = k
-	}
-	e, ok := r.entries[kind]
-	return e, ok
-}
+func (r *Registry) Lookup(kind string) (Entry, bool) { return r.table.Lookup(kind) }
 
 // Entries returns every entry, sorted by name.
-func (r *Registry) Entries() []Entry {
-	out := make([]Entry, 0, len(r.entries))
-	for _, e := range r.entries {
-		out = append(out, e)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Spec.Name < out[j].Spec.Name })
-	return out
-}
+func (r *Registry) Entries() []Entry { return r.table.Entries() }
 
 // Names returns the registered kinds, sorted.
-func (r *Registry) Names() []string {
-	es := r.Entries()
-	out := make([]string, len(es))
-	for i, e := range es {
-		out[i] = e.Spec.Name
-	}
-	return out
-}
+func (r *Registry) Names() []string { return r.table.Names() }
 
 // Built is a generator built from config, with its kind.
 type Built struct {

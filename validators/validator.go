@@ -3,7 +3,6 @@ package validators
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/synth-dev/synth/dataset"
 	"github.com/synth-dev/synth/llm"
@@ -67,13 +66,12 @@ type Entry struct {
 
 // Registry maps validator kinds to constructors.
 type Registry struct {
-	entries map[string]Entry
-	aliases map[string]string // alias -> kind
+	table *spec.Table[Entry]
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{entries: map[string]Entry{}, aliases: map[string]string{}}
+	return &Registry{table: spec.NewTable[Entry]("validators")}
 }
 
 // Register adds a validator kind; registering a name or alias twice is an error.
@@ -81,20 +79,7 @@ func (r *Registry) Register(e Entry) error {
 	if e.Spec.Name == "" || e.New == nil {
 		return fmt.Errorf("validators: register: name and constructor are required")
 	}
-	for _, n := range append([]string{e.Spec.Name}, e.Aliases...) {
-		_, dup := r.entries[n]
-		_, dupAlias := r.aliases[n]
-		if dup || dupAlias {
-			return fmt.Errorf("validators: %q registered twice", n)
-		}
-	}
-	r.entries[e.Spec.Name] = e
-	for _, a := range e.Aliases {
-		if a != e.Spec.Name {
-			r.aliases[a] = e.Spec.Name
-		}
-	}
-	return nil
+	return r.table.Add(e.Spec.Name, e.Aliases, e)
 }
 
 // MustRegister is [Registry.Register] that panics; for building the built-in table.
@@ -105,23 +90,10 @@ func (r *Registry) MustRegister(e Entry) {
 }
 
 // Lookup returns the entry for kind, which may be an alias.
-func (r *Registry) Lookup(kind string) (Entry, bool) {
-	if k, ok := r.aliases[kind]; ok {
-		kind = k
-	}
-	e, ok := r.entries[kind]
-	return e, ok
-}
+func (r *Registry) Lookup(kind string) (Entry, bool) { return r.table.Lookup(kind) }
 
 // Entries returns every entry, sorted by name.
-func (r *Registry) Entries() []Entry {
-	out := make([]Entry, 0, len(r.entries))
-	for _, e := range r.entries {
-		out = append(out, e)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Spec.Name < out[j].Spec.Name })
-	return out
-}
+func (r *Registry) Entries() []Entry { return r.table.Entries() }
 
 // Built is a validator built from config, with its role.
 type Built struct {
@@ -165,16 +137,7 @@ func (r *Registry) Build(path string, cfg map[string]any, deps Deps) (Built, err
 	return Built{Validator: v, Role: role}, nil
 }
 
-func (r *Registry) names() string {
-	var s string
-	for i, e := range r.Entries() {
-		if i > 0 {
-			s += ", "
-		}
-		s += e.Spec.Name
-	}
-	return s
-}
+func (r *Registry) names() string { return r.table.List() }
 
 type renamed struct {
 	Validator
