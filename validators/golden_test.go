@@ -4,15 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
+	goldenfile "github.com/synth-dev/synth/internal/golden"
+
 	"github.com/synth-dev/synth/dataset"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestGoldenVerdicts grades testdata/support_samples.jsonl with the default
 // set for a project with docs and compares every verdict and label with
@@ -61,7 +60,7 @@ func TestGoldenVerdicts(t *testing.T) {
 		got.WriteByte('\n')
 	}
 	golden := filepath.Join("testdata", "support_verdicts.golden.jsonl")
-	if *update {
+	if goldenfile.Update() {
 		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -2,16 +2,15 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+	goldenfile "github.com/synth-dev/synth/internal/golden"
+)
 
 const sampleOutput = `goos: linux
 goarch: amd64
@@ -146,7 +145,7 @@ func TestRenderMarkdown(t *testing.T) {
 
 	got := renderMarkdown(m, time.Date(2026, 12, 4, 21, 0, 0, 0, time.UTC), 150*time.Second, sections)
 	golden := filepath.Join("testdata", "performance.golden.md")
-	if *update {
+	if goldenfile.Update() {
 		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
