@@ -2,8 +2,11 @@ package generators
 
 import (
 	"context"
+	"math"
 	"regexp"
+	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -14,8 +17,8 @@ import (
 
 var builtinSpec = spec.Spec{
 	Name:    "builtin",
-	Summary: "Offline, deterministic questions from the docs' structure — headings, numbered steps, definitions, FAQ questions, rules — with answers taken verbatim from the docs.",
-	Description: `Needs no model. From each chunk (most relevant first) it writes:
+	Summary: "Offline, deterministic questions from the docs' structure — headings, numbered steps, definitions, FAQ questions, rules, table cells, named list items — with answers taken verbatim from the docs, the ones closest to the failure first.",
+	Description: `Needs no model. From each chunk it writes:
 
   headings     "## Reset your password" -> "How do I reset my password?"; "## I didn't get the
                reset e-mail" -> "What should I do if I didn't get the reset e-mail?";
@@ -28,15 +31,29 @@ var builtinSpec = spec.Spec{
   rules        "If you lose your phone, enter ..." -> "What should I do if I lose my phone?";
                "To get new codes, go to ..." -> "How do I get new codes?";
                "You can request up to 3 e-mails an hour." -> "Can I request up to 3 e-mails an hour?"
+  table cells  "| Plan | Largest file |" over "| Free | 250 MB |" -> "What is the largest file for
+               the Free plan?", answered "Free plan: Largest file 250 MB."; a price column asks
+               "How much does the Pro plan cost?"
+  list items   "- Free: 5 GB in total" under "How much storage do I get?" -> "Free: how much
+               storage do I get?"
 
 Headings speak to the reader ("your account"); questions are turned into the customer's voice
 ("my account"). Answers are the docs' own words (Markdown emphasis and link syntax removed),
-so they are grounded by construction; a heading's answer is its section, cut at whole blocks
-near max_answer_words, and a how-to heading whose section is only an introduction gets the
-first numbered list of its subsections appended.
+so they are grounded by construction; a heading's answer is its whole section, cut at whole
+blocks near max_answer_words, and a how-to heading whose section is only an introduction gets
+the first numbered list of its subsections appended; a sentence's answer is the sentence, and
+the next one when it goes on with what to do ("Use ...", "It ...").
 
-Only retrieved chunks that score at least min_relevance of the best chunk's score are used,
-so a failure's rows stay on its topic. After the questions from structure come paraphrases of them made by templates: greetings and
+Only retrieved chunks that score at least min_relevance of the best chunk's score are used.
+For a failed eval item, the questions are then ordered by how close each question and answer
+is to the item's topic (its question and gold answer, as the retrieve stage searches for):
+the cosine of their IDF-weighted word sets. Those under a quarter of the best one's closeness
+are off the topic and dropped, so a failure's rows are about what it failed on.
+
+After the questions from structure come paraphrases of each: first rewordings the docs
+support — an abbreviation the docs define swapped for its long form or back ("turn on 2FA" ->
+"turn on two-factor authentication", from "two-factor authentication (2FA)" in the docs), a
+price asked as what one pays ("How much do I pay for Pro?") — then templates: greetings and
 personas ("Quick question:", "I'm on my phone —"), rewordings ("How do I" -> "Is there a way
 to"), casual lower case and small deterministic typos. Round r takes the next n candidates of
 this list, so rounds (and the seed parameter) give different candidates; questions already
@@ -44,8 +61,8 @@ accepted for the failure are skipped. Rejection feedback is not read: the next r
 moves on.`,
 	Params: []spec.Param{
 		{Name: paramN, Type: "int", Description: "candidates per round (1..100); default: twice the rows the failure still needs"},
-		{Name: "max_answer_words", Type: "int", Default: "120", Description: "cut section answers at whole blocks near this many words (20..1000)"},
-		{Name: "paraphrases", Type: "int", Default: "4", Description: "template paraphrases per question to draw from after the questions themselves (0..12)"},
+		{Name: "max_answer_words", Type: "int", Default: "200", Description: "cut section answers at whole blocks near this many words (20..1000)"},
+		{Name: "paraphrases", Type: "int", Default: "4", Description: "paraphrases (docs-supported rewordings, then templates) per question to draw from after the questions themselves (0..12)"},
 		{Name: "seed", Type: "int", Default: "0", Description: "varies which paraphrase templates are used"},
 		{Name: "min_relevance", Type: "float", Default: "0.7", Description: "use only retrieved chunks scoring at least this share of the best chunk's score (0..1; 0 uses all)"},
 	},
@@ -57,7 +74,7 @@ func builtinEntry() Entry { return Entry{Spec: builtinSpec, Kind: Source, New: n
 func newBuiltinGen(p *spec.Params, deps Deps) (Generator, error) {
 	g := &BuiltinGenerator{
 		N:              p.IntIn(paramN, 0, 0, 100),
-		MaxAnswerWords: p.IntIn("max_answer_words", 120, 20, 1000),
+		MaxAnswerWords: p.IntIn("max_answer_words", 200, 20, 1000),
 		Paraphrases:    p.IntIn("paraphrases", 4, 0, 12),
 		Seed:           uint64(p.Int("seed", 0)),
 		MinRelevance:   p.FloatIn("min_relevance", 0.7, 0, 1),
@@ -71,7 +88,7 @@ func newBuiltinGen(p *spec.Params, deps Deps) (Generator, error) {
 type BuiltinGenerator struct {
 	// N is the number of candidates per round; 0 means twice seed.N.
 	N int
-	// MaxAnswerWords cuts section answers at whole blocks (default 120).
+	// MaxAnswerWords cuts section answers at whole blocks (default 200).
 	MaxAnswerWords int
 	// Paraphrases is how many template paraphrases per question to draw
 	// from after the questions themselves.
@@ -84,6 +101,9 @@ type BuiltinGenerator struct {
 	// MinRelevance drops retrieved chunks scoring below this share of the
 	// best chunk's score (0 keeps every chunk).
 	MinRelevance float64
+
+	aliasOnce     sync.Once
+	corpusAliases map[string]alias
 }
 
 // relevant keeps the chunks scoring at least min times the best score
@@ -120,7 +140,7 @@ func (g *BuiltinGenerator) Generate(ctx context.Context, seed Seed) ([]dataset.S
 	if n <= 0 {
 		n = 2 * max(seed.N, 1)
 	}
-	all := g.Candidates(relevant(seed.Chunks, g.MinRelevance))
+	all := g.candidates(relevant(seed.Chunks, g.MinRelevance), seed.Failure.Topic())
 	round := max(seed.Round, 1)
 	from := (round - 1) * n
 	if from >= len(all) {
@@ -156,9 +176,15 @@ type Draft struct {
 // paraphrases (first variants of every question, then second variants, ...).
 // Questions are unique (ignoring case and punctuation).
 func (g *BuiltinGenerator) Candidates(chunks []dataset.Chunk) []Draft {
+	return g.candidates(chunks, "")
+}
+
+// candidates is Candidates with the questions from structure ordered by
+// how close each pair is to topic (most relevant first) when topic is set.
+func (g *BuiltinGenerator) candidates(chunks []dataset.Chunk, topic string) []Draft {
 	maxWords := g.MaxAnswerWords
 	if maxWords <= 0 {
-		maxWords = 120
+		maxWords = 200
 	}
 	seen := map[string]bool{}
 	var base []Draft
@@ -172,17 +198,25 @@ func (g *BuiltinGenerator) Candidates(chunks []dataset.Chunk) []Draft {
 		seen[k] = true
 		base = append(base, d)
 	}
+	aliases := g.aliases(chunks)
 	for _, c := range chunks {
 		for _, d := range g.fromChunk(c, maxWords) {
 			add(d)
 		}
 	}
+	base = rankByTopic(base, topic)
 	out := append([]Draft(nil), base...)
 	variants := make([][]string, len(base))
 	for i, d := range base {
-		variants[i] = TemplateParaphrases(d.Question, g.Seed+uint64(i), g.Paraphrases)
+		// Rewordings the docs support come first, then the templates.
+		v := append(rephrase(d.Question, aliases), TemplateParaphrases(d.Question, g.Seed+uint64(i), g.Paraphrases)...)
+		variants[i] = v[:min(len(v), g.Paraphrases)]
 	}
-	for level := 0; level < g.Paraphrases; level++ {
+	levels := 0
+	for _, v := range variants {
+		levels = max(levels, len(v))
+	}
+	for level := 0; level < levels; level++ {
 		for i, d := range base {
 			if level >= len(variants[i]) {
 				continue
@@ -198,6 +232,98 @@ func (g *BuiltinGenerator) Candidates(chunks []dataset.Chunk) []Draft {
 	}
 	return out
 }
+
+// rankByTopic orders drafts by relevance to topic, most relevant first
+// (ties keep their order), and drops those scoring under offTopicShare of
+// the best: the relevance is the cosine of the IDF-weighted word sets of
+// topic and of the draft's question and answer, the IDF taken over the
+// drafts. A short answer that says what the topic is about ranks above a
+// long section that also mentions it. Without a topic drafts are returned
+// as they are.
+func rankByTopic(drafts []Draft, topic string) []Draft {
+	want := topicTerms(topic)
+	if len(want) == 0 || len(drafts) < 2 {
+		return drafts
+	}
+	terms := make([][]string, len(drafts))
+	df := map[string]int{}
+	for i, d := range drafts {
+		terms[i] = topicTerms(d.Question + "\n" + d.Answer)
+		for _, w := range terms[i] {
+			df[w]++
+		}
+	}
+	n := float64(len(drafts))
+	idf := func(w string) float64 { return math.Log(1 + (n+1)/float64(df[w]+1)) }
+	wanted := make(map[string]bool, len(want))
+	var tn float64
+	for _, w := range want {
+		wanted[w] = true
+		tn += idf(w) * idf(w)
+	}
+	score := make([]float64, len(drafts))
+	for i := range drafts {
+		var dot, dn float64
+		for _, w := range terms[i] {
+			x := idf(w) * idf(w)
+			dn += x
+			if wanted[w] {
+				dot += x
+			}
+		}
+		if dn > 0 {
+			score[i] = dot / math.Sqrt(tn*dn)
+		}
+	}
+	idx := make([]int, len(drafts))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return score[idx[a]] > score[idx[b]] })
+	cut := offTopicShare * score[idx[0]]
+	out := make([]Draft, 0, len(drafts))
+	for _, j := range idx {
+		if score[j] < cut {
+			break
+		}
+		out = append(out, drafts[j])
+	}
+	return out
+}
+
+// offTopicShare: drafts scoring under this share of the best draft's
+// relevance to the failure's topic are off the topic, and not offered.
+const offTopicShare = 0.25
+
+// topicTerms returns the distinct content words of s, sorted: lower-cased
+// letters and digits, without function words and a plural s.
+func topicTerms(s string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, w := range termRE.FindAllString(strings.ToLower(s), -1) {
+		if len(w) < 2 || functionWords[w] {
+			continue
+		}
+		if len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
+			w = w[:len(w)-1]
+		}
+		if !seen[w] {
+			seen[w] = true
+			out = append(out, w)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+var termRE = regexp.MustCompile(`[\pL\pN]+`)
+
+// functionWords carry no topic.
+var functionWords = toSet(`a about after all also am an and any are as at be been before being but by can cannot could
+did do does doing don done each either for from get gets got had has have having he her here his how i if in into is it
+its just me more most much my no nor not now of off on once only or other our out over own please same she should so some
+such than that the their them then there these they this those through to too under until up us very was we were what
+when where which while who whom why will with would you your yours`)
 
 // fromChunk derives the questions one chunk offers.
 func (g *BuiltinGenerator) fromChunk(c dataset.Chunk, maxWords int) []Draft {
@@ -234,6 +360,7 @@ func (g *BuiltinGenerator) fromChunk(c dataset.Chunk, maxWords int) []Draft {
 	names := properNames(blocks)
 	for bi, b := range blocks {
 		if b.kind == blockTable {
+			out = append(out, tableDrafts(b.text, one)...)
 			continue
 		}
 		if b.title != "" { // a plain-text section: its title is a heading
@@ -245,6 +372,9 @@ func (g *BuiltinGenerator) fromChunk(c dataset.Chunk, maxWords int) []Draft {
 			out = append(out, Draft{Question: cleanInline(b.text), Answer: blocks[bi+1].text, Kind: "faq", Chunks: one})
 			continue
 		}
+		if b.kind == blockList && leaf != "" && !numberedRE.MatchString(b.lines[0]) {
+			out = append(out, itemDrafts(b, leaf, one)...)
+		}
 		for _, item := range b.items() {
 			sents := sentences(item)
 			for si, s := range sents {
@@ -253,7 +383,7 @@ func (g *BuiltinGenerator) fromChunk(c dataset.Chunk, maxWords int) []Draft {
 					continue
 				}
 				answer := s
-				if wordCount(s) < 10 && si+1 < len(sents) {
+				if si+1 < len(sents) && continues(s, sents[si+1]) {
 					answer += " " + sents[si+1]
 				}
 				if parent != "" { // a subsection: its topic is narrow enough to name
@@ -264,6 +394,204 @@ func (g *BuiltinGenerator) fromChunk(c dataset.Chunk, maxWords int) []Draft {
 		}
 	}
 	return out
+}
+
+// continues reports whether sentence next completes s in an answer: s is
+// short, or next goes on with what to do (it starts with a verb such as
+// "Use" or "Try") or refers back to s ("It", "This", "Then", ...).
+func continues(s, next string) bool {
+	if wordCount(s) < 10 {
+		return true
+	}
+	if wordCount(s)+wordCount(next) > 50 {
+		return false
+	}
+	first := strings.ToLower(strings.Trim(strings.Fields(next + " x")[0], `,.:;"'`))
+	switch first {
+	case "it", "this", "that", "they", "these", "those", "then", "otherwise", "so", "instead":
+		return true
+	}
+	return imperativeVerbs[first]
+}
+
+// tableDrafts asks for each cell of a Markdown table with a header row:
+// "| Plan | Largest file |" over "| Free | 250 MB |" gives "What is the
+// largest file for the Free plan?", answered "Free plan: Largest file 250 MB.".
+func tableDrafts(table string, chunks []dataset.Chunk) []Draft {
+	var header []string
+	var out []Draft
+	for _, line := range strings.Split(table, "\n") {
+		cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cleanInline(cells[i]))
+		}
+		if header == nil {
+			header = cells
+			continue
+		}
+		if strings.Trim(strings.Join(cells, ""), "-: ") == "" || len(cells) < 2 || cells[0] == "" {
+			continue // the separator row, or a row without a name
+		}
+		name := cells[0]
+		if h := strings.ToLower(header[0]); h != "" && wordCount(h) <= 2 && !strings.Contains(strings.ToLower(name), h) {
+			name += " " + h
+		}
+		for j := 1; j < len(cells) && j < len(header); j++ {
+			if cells[j] == "" || header[j] == "" {
+				continue
+			}
+			q := "What is the " + lowerFirst(header[j]) + " for " + tableSubject(name, header[0]) + "?"
+			if priceRE.MatchString(header[j]) {
+				q = "How much does " + tableSubject(name, header[0]) + " cost?"
+			}
+			a := name + ": " + header[j] + " " + cells[j] + "."
+			out = append(out, Draft{Question: q, Answer: upperFirst(a), Kind: "table", Chunks: chunks})
+		}
+	}
+	return out
+}
+
+// itemDrafts asks about each "Name: description" item of an unordered list
+// under a heading: "- Free: 5 GB in total" under "How much storage do I
+// get?" gives "Free: how much storage do I get?".
+func itemDrafts(b block, leaf string, chunks []dataset.Chunk) []Draft {
+	hq, _ := HeadingQuestion(leaf, "")
+	if hq == "" {
+		return nil
+	}
+	var out []Draft
+	for _, item := range b.items() {
+		m := itemNameRE.FindStringSubmatch(item)
+		if m == nil {
+			continue
+		}
+		out = append(out, Draft{Question: FirstPerson(m[1]) + ": " + lowerFirst(hq), Answer: item, Kind: "item", Chunks: chunks})
+	}
+	return out
+}
+
+// tableSubject names a table row in a question: "the Free plan" when the
+// name column is "Plan", else the name itself.
+func tableSubject(name, col string) string {
+	if col != "" && strings.HasSuffix(strings.ToLower(name), " "+strings.ToLower(col)) {
+		return "the " + name
+	}
+	return name
+}
+
+var priceRE = regexp.MustCompile(`(?i)^(price|prices|pricing|cost|costs|fee|fees)$`)
+
+// An alias is a term the docs define with its abbreviation:
+// "two-factor authentication (2FA)", "Eastern Time (ET)".
+type alias struct {
+	long, short string
+	re          *regexp.Regexp // the short form as a word
+}
+
+var aliasRE = regexp.MustCompile(`([\w-]+(?: [\w-]+){0,5}) \(([A-Z0-9]{2,6})\)`)
+
+// numberInitials are the digits that stand for number words in abbreviations.
+var numberInitials = map[string]string{"one": "1", "two": "2", "three": "3", "four": "4", "five": "5"}
+
+// findAliases adds to into the abbreviations text defines: a parenthesised
+// token of capitals and digits whose letters (or digits, for number words)
+// are the initials of the words before it: "two-factor authentication
+// (2FA)", "Eastern Time (ET)"; not "single sign-on (SAML)".
+func findAliases(text string, into map[string]alias) {
+	for _, m := range aliasRE.FindAllStringSubmatch(text, -1) {
+		short := m[2]
+		if !strings.ContainsFunc(short, unicode.IsLetter) {
+			continue
+		}
+		locs := aliasWordRE.FindAllStringIndex(m[1], -1)
+		n := len(short)
+		if len(locs) < n {
+			continue
+		}
+		tail := locs[len(locs)-n:]
+		ok := true
+		for i, l := range tail {
+			w := m[1][l[0]:l[1]]
+			init := strings.ToUpper(w[:1])
+			if d, isNum := numberInitials[strings.ToLower(w)]; isNum {
+				init = d
+			}
+			if init != short[i:i+1] {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		if _, dup := into[short]; !dup {
+			long := strings.ToLower(m[1][tail[0][0]:])
+			into[short] = alias{long: long, short: short, re: regexp.MustCompile(`\b` + regexp.QuoteMeta(short) + `\b`)}
+		}
+	}
+}
+
+var aliasWordRE = regexp.MustCompile(`[^\s-]+`)
+
+// aliases collects the abbreviations defined in the docs (the corpus, or
+// the chunks at hand without one), once per generator.
+func (g *BuiltinGenerator) aliases(chunks []dataset.Chunk) []alias {
+	g.aliasOnce.Do(func() {
+		found := map[string]alias{}
+		if g.Corpus != nil {
+			for _, c := range g.Corpus.Chunks() {
+				findAliases(c.Heading+"\n"+c.Text, found)
+			}
+		}
+		g.corpusAliases = found
+	})
+	found := map[string]alias{}
+	for k, v := range g.corpusAliases {
+		found[k] = v
+	}
+	for _, c := range chunks {
+		findAliases(c.Heading+"\n"+c.Text, found)
+	}
+	out := make([]alias, 0, len(found))
+	for _, a := range found {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].short < out[j].short })
+	return out
+}
+
+var howMuchCostRE = regexp.MustCompile(`^How much (?:does|do) (.+) cost\?$`)
+
+// rephrase returns other ways to ask q that the docs support: an
+// abbreviation the docs define swapped for its long form or back ("turn on
+// 2FA" - "turn on two-factor authentication"), and a price question asked
+// as what one pays ("How much does Pro cost?" - "How much do I pay for
+// Pro?").
+func rephrase(q string, aliases []alias) []string {
+	var out []string
+	lower := strings.ToLower(q)
+	for _, a := range aliases {
+		hasShort := a.re.MatchString(q)
+		hasLong := strings.Contains(lower, a.long)
+		switch {
+		case hasShort && !hasLong:
+			out = append(out, a.re.ReplaceAllLiteralString(q, a.long))
+		case hasLong && !hasShort:
+			i := strings.Index(lower, a.long)
+			out = append(out, q[:i]+a.short+q[i+len(a.long):])
+		}
+	}
+	if m := howMuchCostRE.FindStringSubmatch(q); m != nil {
+		out = append(out, "How much do I pay for "+m[1]+"?")
+	}
+	return out
+}
+
+var itemNameRE = regexp.MustCompile(`^([A-Z][\w'’-]*(?: [\w'’-]+){0,3}): (.{3,})$`)
+
+func upperFirst(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[size:]
 }
 
 // siblingSteps finds the first subsection of c's document section that has

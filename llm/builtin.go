@@ -15,9 +15,21 @@ import (
 // confident enough to answer.
 const BuiltinRefusal = "Sorry, I don't understand. Please contact support."
 
-// DefaultBuiltinMemoryThreshold is the similarity (0 to 1) a question needs
-// with a learned question for the bot to answer from its memory.
-const DefaultBuiltinMemoryThreshold = 0.6
+// DefaultBuiltinMemoryThreshold is the recall score (0 to 1) the best
+// learned pair needs for the bot to answer from its memory.
+const DefaultBuiltinMemoryThreshold = 0.35
+
+// minBack is the least share (IDF-weighted) of the best learned question's
+// words that the asked question must hold for the bot to answer from
+// memory: a pair that shares one word with a long question about
+// something else is not recalled.
+const minBack = 0.25
+
+// docTie is how much better than the best learned pair a doc sentence must
+// fit a question (on the same recall score) for the bot to answer from the
+// docs instead: on a tie the learned answer, a whole answer, wins over one
+// sentence of the docs.
+const docTie = 0.02
 
 // Sources of a built-in answer (see [BuiltinAnswer]).
 const (
@@ -45,23 +57,30 @@ type SearchFunc func(ctx context.Context, query string, k int) ([]dataset.Chunk,
 // Builtin is the offline built-in docs bot: an extractive, rule-based
 // support bot. For a question (the last user message of a request) it
 //
-//  1. answers with a learned answer when its memory holds a question close
-//     enough to it (similarity at least the memory threshold);
-//  2. otherwise takes the request's Contexts or, when there are none,
-//     searches the help docs for K chunks, scores every sentence, list item
-//     and table row of them against the question, and answers with the best
-//     one and up to two adjacent ones (a whole numbered list when the best
-//     is a step);
-//  3. says [BuiltinRefusal] when the best confidence is below the threshold.
+//  1. takes the request's Contexts or, when there are none, searches the
+//     help docs for K chunks;
+//  2. when it has a memory of learned Q&A pairs, recalls the pair that best
+//     fits the question — by the words of the learned question and of its
+//     answer, matched by stem, spelling and (with [Builtin.WithEmbed]) by
+//     meaning — and answers with its answer (plus up to two more learned
+//     answers that cover parts of the question it leaves out) when the
+//     pair's recall score reaches the memory threshold and no sentence of
+//     the retrieved docs fits the question better;
+//  3. otherwise scores every sentence, list item and table row of the
+//     chunks against the question and answers with the best one and up to
+//     two adjacent ones (a whole numbered list when the best is a step);
+//  4. says [BuiltinRefusal] when the best confidence is below the threshold.
 //
 // It is deterministic (ties go to the better-ranked chunk, then the earlier
-// sentence), needs no network, and is safe for concurrent use. It spends no
-// tokens: every Response reports zero usage.
+// sentence, then the earlier memory line), needs no network, and is safe
+// for concurrent use. It spends no tokens: every Response reports zero
+// usage.
 type Builtin struct {
 	threshold    float64
 	memThreshold float64
 	k            int
 	search       SearchFunc
+	embed        EmbedFunc
 	mem          *memory
 
 	mu   sync.RWMutex
@@ -106,16 +125,29 @@ func NewBuiltin(cfg BuiltinConfig, search SearchFunc) (*Builtin, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.mem = newMemory(pairs)
+		b.mem = newMemory(pairs, nil)
 	}
 	return b, nil
 }
 
 // WithMemory returns a copy of b that answers from pairs (replacing any
-// memory b had); the copy shares b's search function.
+// memory b had); the copy shares b's search and embed functions.
 func (b *Builtin) WithMemory(pairs []MemoryPair) *Builtin {
-	c := &Builtin{threshold: b.threshold, memThreshold: b.memThreshold, k: b.k, search: b.search, prep: map[string][]unit{}}
-	c.mem = newMemory(pairs)
+	c := &Builtin{threshold: b.threshold, memThreshold: b.memThreshold, k: b.k, search: b.search, embed: b.embed, prep: map[string][]unit{}}
+	c.mem = newMemory(pairs, b.embed)
+	return c
+}
+
+// WithEmbed returns a copy of b that, when it recalls learned pairs,
+// compares words by meaning through embed (the knowledge base's embedder,
+// one word per text): a question about a "yearly" price then finds a pair
+// that says "annually". Without it, words match by stem and spelling only.
+// Each distinct word is embedded once; an embed error fails the answer.
+func (b *Builtin) WithEmbed(embed EmbedFunc) *Builtin {
+	c := &Builtin{threshold: b.threshold, memThreshold: b.memThreshold, k: b.k, search: b.search, embed: embed, prep: map[string][]unit{}}
+	if b.mem != nil {
+		c.mem = newMemory(b.mem.pairs, embed)
+	}
 	return c
 }
 
@@ -139,13 +171,17 @@ type BuiltinAnswer struct {
 	Text string
 	// Source is SourceMemory, SourceDocs or SourceRefusal.
 	Source string
-	// Confidence is the memory similarity (memory answers) or the best
-	// sentence's confidence (docs answers and refusals), in [0, 1].
+	// Confidence is the best learned pair's recall score (memory answers)
+	// or the best sentence's confidence (docs answers and refusals), in
+	// [0, 1].
 	Confidence float64
 	// Chunks are the ids of the chunks the answer was taken from.
 	Chunks []string
-	// MemoryLine is the memory file line of a memory answer.
+	// MemoryLine is the memory file line of a memory answer's best pair.
 	MemoryLine int
+	// MemoryLines are the memory file lines of every pair a memory answer
+	// joins, the best first.
+	MemoryLines []int
 }
 
 // Generate answers the last user message of req (see [Builtin]).
@@ -174,8 +210,8 @@ func Question(req Request) string {
 	return strings.TrimSpace(q)
 }
 
-// Answer answers question from memory, then from contexts (or, when
-// contexts is empty, from a search of the help docs).
+// Answer answers question from memory or from contexts (or, when contexts
+// is empty, from a search of the help docs); see [Builtin].
 func (b *Builtin) Answer(ctx context.Context, question string, contexts []dataset.Chunk) (BuiltinAnswer, error) {
 	if err := ctx.Err(); err != nil {
 		return BuiltinAnswer{}, err
@@ -186,16 +222,21 @@ func (b *Builtin) Answer(ctx context.Context, question string, contexts []datase
 	if strings.TrimSpace(question) == "" {
 		return refuse(0), nil
 	}
-	if b.mem != nil {
-		if p, sim, ok := b.mem.lookup(makeMemKey(question)); ok && sim >= b.memThreshold {
-			return BuiltinAnswer{Text: p.Answer, Source: SourceMemory, Confidence: sim, MemoryLine: p.Line}, nil
-		}
-	}
 	if len(contexts) == 0 && b.search != nil {
 		var err error
 		contexts, err = b.search(ctx, question, b.k)
 		if err != nil {
 			return BuiltinAnswer{}, fmt.Errorf("builtin: search the help docs: %w", err)
+		}
+	}
+	if b.mem != nil {
+		r, ok, err := b.mem.lookup(ctx, question, contexts, b.units)
+		if err != nil {
+			return BuiltinAnswer{}, err
+		}
+		if ok && r.score >= b.memThreshold && r.back >= minBack && r.score >= r.doc-docTie {
+			lines := r.lines()
+			return BuiltinAnswer{Text: r.answer(), Source: SourceMemory, Confidence: r.score, MemoryLine: lines[0], MemoryLines: lines}, nil
 		}
 	}
 	q := contentStems(question)

@@ -3,15 +3,16 @@ package llm
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
-	"math"
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/synth-dev/synth/dataset"
 )
 
 // maxMemoryLine caps one line of a memory file.
@@ -226,124 +227,146 @@ func textOrFirst(raw json.RawMessage, key string) (string, error) {
 	return "", fmt.Errorf("%q must be a string or a list of strings", key)
 }
 
-// memory is the loaded memory: each learned question prepared for matching.
+// memory is the loaded memory: the learned pairs, prepared for recall.
 type memory struct {
 	pairs []MemoryPair
-	keys  []memKey
+	learn *learned
 }
 
-func newMemory(pairs []MemoryPair) *memory {
-	m := &memory{pairs: pairs, keys: make([]memKey, len(pairs))}
-	for i, p := range pairs {
-		m.keys[i] = makeMemKey(p.Question)
-	}
-	return m
+func newMemory(pairs []MemoryPair, embed EmbedFunc) *memory {
+	return &memory{pairs: pairs, learn: newLearned(pairs, embed)}
 }
 
-// memKey is a question prepared for similarity: the hashes of its content
-// stems and its character trigrams (bytes packed into a uint32), each sorted.
-type memKey struct {
-	stems []uint64
-	grams []gramCount
-	norm  float64
+// recall is what the memory knows about a question.
+type recall struct {
+	// pairs are the chosen pairs, the best first.
+	pairs []MemoryPair
+	// score is the best pair's recall score, and back how much of its
+	// learned question the asked question holds (see [match]).
+	score, back float64
+	// doc is the best recall score of a unit of the request's contexts,
+	// scored as if it were a learned pair (heading as question, unit as
+	// answer).
+	doc float64
 }
 
-type gramCount struct {
-	g uint32
-	n int32
+// answer joins the chosen pairs' answers.
+func (r recall) answer() string {
+	parts := make([]string, len(r.pairs))
+	for i, p := range r.pairs {
+		parts[i] = p.Answer
+	}
+	return strings.Join(parts, "\n\n")
 }
 
-var stemSeed = maphash.MakeSeed()
-
-func makeMemKey(q string) memKey {
-	st := contentStems(q)
-	k := memKey{stems: make([]uint64, len(st))}
-	for i, s := range st {
-		k.stems[i] = maphash.String(stemSeed, s)
+// lines are the chosen pairs' memory file lines.
+func (r recall) lines() []int {
+	out := make([]int, len(r.pairs))
+	for i, p := range r.pairs {
+		out[i] = p.Line
 	}
-	slices.Sort(k.stems)
-	// Trigrams over the content words (unstemmed), each padded with spaces.
-	var grams []uint32
-	for _, w := range words(q, nil) {
-		if stopWords[w] {
-			continue
-		}
-		p := " " + w + " "
-		for i := 0; i+3 <= len(p); i++ {
-			grams = append(grams, uint32(p[i])<<16|uint32(p[i+1])<<8|uint32(p[i+2]))
-		}
-	}
-	slices.Sort(grams)
-	var sq float64
-	for i := 0; i < len(grams); {
-		j := i
-		for j < len(grams) && grams[j] == grams[i] {
-			j++
-		}
-		n := int32(j - i)
-		k.grams = append(k.grams, gramCount{grams[i], n})
-		sq += float64(n * n)
-		i = j
-	}
-	k.norm = math.Sqrt(sq)
-	return k
+	return out
 }
 
-// similarity of two prepared questions in [0, 1]: the largest of the
-// Jaccard index of their content-stem sets, the share of the shorter set
-// found in the other (when it has at least 3 stems, damped to 0.9), and the
-// cosine of their character-trigram counts (which forgives typos).
-func similarity(a, b memKey) float64 {
-	inter := 0
-	for i, j := 0, 0; i < len(a.stems) && j < len(b.stems); {
-		switch {
-		case a.stems[i] == b.stems[j]:
-			inter++
-			i++
-			j++
-		case a.stems[i] < b.stems[j]:
-			i++
-		default:
-			j++
-		}
-	}
-	best := 0.0
-	if union := len(a.stems) + len(b.stems) - inter; union > 0 {
-		best = float64(inter) / float64(union)
-	}
-	if short := min(len(a.stems), len(b.stems)); short >= 3 {
-		best = max(best, 0.9*float64(inter)/float64(short))
-	}
-	if a.norm > 0 && b.norm > 0 {
-		var dot float64
-		for i, j := 0, 0; i < len(a.grams) && j < len(b.grams); {
-			switch {
-			case a.grams[i].g == b.grams[j].g:
-				dot += float64(a.grams[i].n * b.grams[j].n)
-				i++
-				j++
-			case a.grams[i].g < b.grams[j].g:
-				i++
-			default:
-				j++
-			}
-		}
-		best = max(best, dot/(a.norm*b.norm))
-	}
-	return best
-}
+// Memory assembly: besides the best pair, up to maxExtraPairs more whose
+// recall score is at least extraRelevance of the best one's and which each
+// hold at least extraGain (IDF-weighted share) of the question's words that
+// the pairs chosen so far lack — a question about two things gets both
+// learned answers.
+const (
+	maxExtraPairs  = 2
+	extraRelevance = 0.8
+	extraGain      = 0.1
+)
 
-// lookup returns the learned pair closest to q and its similarity; ties go
-// to the pair that comes first in the file. ok is false for an empty memory.
-func (m *memory) lookup(q memKey) (pair MemoryPair, sim float64, ok bool) {
+// lookup recalls the learned pair that best fits question (ties go to the
+// pair that comes first in the file), adds pairs that answer the parts of
+// the question it leaves out, and scores the units of contexts the same
+// way, so that the caller can tell whether the docs at hand fit the
+// question better than anything learned. It returns ok false for an empty
+// memory or a question without content words.
+func (m *memory) lookup(ctx context.Context, question string, contexts []dataset.Chunk, units func(dataset.Chunk) []unit) (r recall, ok bool, err error) {
 	if m == nil || len(m.pairs) == 0 {
-		return MemoryPair{}, 0, false
+		return recall{}, false, nil
+	}
+	l := m.learn
+	if err := l.prepare(ctx); err != nil {
+		return recall{}, false, err
+	}
+	texts := []string{question}
+	for _, c := range contexts {
+		for _, u := range units(c) {
+			texts = append(texts, c.Heading+"\n"+u.local, u.text)
+		}
+	}
+	if err := l.prefetch(ctx, texts); err != nil {
+		return recall{}, false, err
+	}
+	q, err := l.question(ctx, question)
+	if err != nil {
+		return recall{}, false, err
+	}
+	if q.total == 0 {
+		return recall{}, false, nil
 	}
 	at := -1
-	for i, k := range m.keys {
-		if s := similarity(q, k); at < 0 || s > sim {
-			at, sim = i, s
+	fits := make([]match, len(m.pairs))
+	for i := range m.pairs {
+		fits[i] = l.fitPair(q, i)
+		if s := fits[i].score(); at < 0 || s > r.score {
+			at, r.score = i, s
 		}
 	}
-	return m.pairs[at], sim, true
+	r.back = fits[at].back
+	r.pairs = []MemoryPair{m.pairs[at]}
+	chosen := map[int]bool{at: true}
+	covered := slices.Clone(fits[at].words)
+	for len(r.pairs) <= maxExtraPairs {
+		next, bestGain := -1, 0.0
+		for i := range m.pairs {
+			if chosen[i] || fits[i].score() < extraRelevance*r.score || overlaps(m.pairs[i].Answer, r.pairs) {
+				continue
+			}
+			var gain float64
+			for t := range q.words {
+				gain += q.idf[t] * max(0, fits[i].words[t]-covered[t])
+			}
+			if gain /= q.total; gain >= extraGain && gain > bestGain {
+				next, bestGain = i, gain
+			}
+		}
+		if next < 0 {
+			break
+		}
+		chosen[next] = true
+		r.pairs = append(r.pairs, m.pairs[next])
+		for t := range covered {
+			covered[t] = max(covered[t], fits[next].words[t])
+		}
+	}
+	for _, c := range contexts {
+		for _, u := range units(c) {
+			key, err := l.words(ctx, c.Heading+"\n"+u.local)
+			if err != nil {
+				return recall{}, false, err
+			}
+			body, err := l.words(ctx, u.text)
+			if err != nil {
+				return recall{}, false, err
+			}
+			r.doc = max(r.doc, l.fitText(q, key, body).score())
+		}
+	}
+	return r, true, nil
+}
+
+// overlaps reports whether answer repeats, or is repeated by, a chosen
+// pair's answer.
+func overlaps(answer string, chosen []MemoryPair) bool {
+	for _, p := range chosen {
+		if strings.Contains(p.Answer, answer) || strings.Contains(answer, p.Answer) {
+			return true
+		}
+	}
+	return false
 }

@@ -93,8 +93,8 @@ type BuiltinConfig struct {
 	Memory string
 	// K is how many chunks the bot retrieves.
 	K int
-	// MemoryThreshold is the similarity (0 to 1) a question needs with a
-	// learned question for the bot to answer from memory (0: the default).
+	// MemoryThreshold is the recall score (0 to 1) the best learned pair
+	// needs for the bot to answer from memory (0: the default).
 	MemoryThreshold float64
 }
 
@@ -292,7 +292,7 @@ var params = []param{
 	{spec.Param{Name: keyThreshold, Type: "float", Default: fmt.Sprint(DefaultBuiltinThreshold), Description: "Retrieval confidence (0 to 1) below which the bot says it does not know."}, []string{ProviderBuiltin}},
 	{spec.Param{Name: keyMemory, Type: "string", Description: "File of learned Q&A pairs written by `synth tune`, relative to the config file."}, []string{ProviderBuiltin}},
 	{spec.Param{Name: keyK, Type: "int", Default: fmt.Sprint(DefaultBuiltinK), Description: "How many doc chunks the bot retrieves."}, []string{ProviderBuiltin}},
-	{spec.Param{Name: keyMemoryThreshold, Type: "float", Default: fmt.Sprint(DefaultBuiltinMemoryThreshold), Description: "Similarity (0 to 1) a question needs with a learned question for the bot to answer from its memory."}, []string{ProviderBuiltin}},
+	{spec.Param{Name: keyMemoryThreshold, Type: "float", Default: fmt.Sprint(DefaultBuiltinMemoryThreshold), Description: "Recall score (0 to 1) the best learned pair needs — by the words of its question and answer — for the bot to answer from its memory."}, []string{ProviderBuiltin}},
 }
 
 var providerDocs = map[string]struct{ summary, description, example string }{

@@ -162,7 +162,14 @@ func (p *Project) openBuiltin(ctx context.Context, name string, cfg llm.Config) 
 	if kb == nil {
 		return nil, spec.Errorf("knowledge.docs", "model %s (provider builtin) answers from the help docs, but the config names none", name)
 	}
-	return llm.NewBuiltin(cfg.Builtin, kb.Search)
+	b, err := llm.NewBuiltin(cfg.Builtin, kb.Search)
+	if err != nil {
+		return nil, err
+	}
+	// The bot recalls learned pairs by meaning through the knowledge
+	// base's embedder (llm does not import retrieval: the function is
+	// injected, like the search).
+	return b.WithEmbed(kb.Embedder().Embed), nil
 }
 
 // ValidatorDeps gathers what validators may need: the judge model (when
