@@ -275,7 +275,7 @@ func (r recall) lines() []int {
 // learned answers.
 const (
 	maxExtraPairs  = 2
-	extraRelevance = 0.8
+	extraRelevance = 0.7
 	extraGain      = 0.1
 )
 
