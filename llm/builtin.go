@@ -62,10 +62,11 @@ type SearchFunc func(ctx context.Context, query string, k int) ([]dataset.Chunk,
 //  2. when it has a memory of learned Q&A pairs, recalls the pair that best
 //     fits the question — by the words of the learned question and of its
 //     answer, matched by stem, spelling and (with [Builtin.WithEmbed]) by
-//     meaning — and answers with its answer (plus up to two more learned
-//     answers that cover parts of the question it leaves out) when the
-//     pair's recall score reaches the memory threshold and no sentence of
-//     the retrieved docs fits the question better;
+//     meaning — and answers with its answer (plus, for a question about
+//     two things, the learned answer to the part it leaves out) when the
+//     pair's recall score reaches the memory threshold, the asked question
+//     holds enough of the learned one, and no sentence of the retrieved
+//     docs fits the question clearly better;
 //  3. otherwise scores every sentence, list item and table row of the
 //     chunks against the question and answers with the best one and up to
 //     two adjacent ones (a whole numbered list when the best is a step);

@@ -294,3 +294,29 @@ func BenchmarkBuiltinRecallWithVectors(b *testing.B) {
 		}
 	}
 }
+
+func TestRecallAnswerSkipsRepeatedParagraphs(t *testing.T) {
+	steps := "1. Go to Settings > Security.\n2. Click Turn on."
+	r := recall{pairs: []MemoryPair{
+		{Answer: steps + "\n\nFrom then on, we ask for a code."},
+		{Answer: "2FA adds a second step.\n\n" + steps},
+	}}
+	want := steps + "\n\nFrom then on, we ask for a code.\n\n2FA adds a second step."
+	if got := r.answer(); got != want {
+		t.Errorf("answer %q, want %q", got, want)
+	}
+	tests := []struct {
+		answer string
+		want   bool
+	}{
+		{steps, true}, // part of a chosen answer
+		{"From then on, we ask for a code.", true},
+		{steps + "\n\n2FA adds a second step.", true}, // every paragraph given
+		{"Backup codes work once.", false},
+	}
+	for _, tt := range tests {
+		if got := overlaps(tt.answer, r.pairs); got != tt.want {
+			t.Errorf("overlaps(%q) = %v, want %v", tt.answer, got, tt.want)
+		}
+	}
+}

@@ -250,13 +250,25 @@ type recall struct {
 	doc float64
 }
 
-// answer joins the chosen pairs' answers.
+// answer joins the chosen pairs' answers, leaving out the paragraphs an
+// earlier answer already gave.
 func (r recall) answer() string {
-	parts := make([]string, len(r.pairs))
-	for i, p := range r.pairs {
-		parts[i] = p.Answer
+	var parts []string
+	for _, p := range r.pairs {
+		parts = append(parts, newParagraphs(p.Answer, parts)...)
 	}
 	return strings.Join(parts, "\n\n")
+}
+
+// newParagraphs returns the paragraphs of answer that have not been given.
+func newParagraphs(answer string, given []string) []string {
+	var out []string
+	for _, par := range strings.Split(answer, "\n\n") {
+		if par = strings.TrimSpace(par); par != "" && !slices.Contains(given, par) && !slices.Contains(out, par) {
+			out = append(out, par)
+		}
+	}
+	return out
 }
 
 // lines are the chosen pairs' memory file lines.
@@ -274,9 +286,9 @@ func (r recall) lines() []int {
 // the pairs chosen so far lack — a question about two things gets both
 // learned answers.
 const (
-	maxExtraPairs  = 2
+	maxExtraPairs  = 1
 	extraRelevance = 0.7
-	extraGain      = 0.1
+	extraGain      = 0.15
 )
 
 // lookup recalls the learned pair that best fits question (ties go to the
@@ -360,13 +372,15 @@ func (m *memory) lookup(ctx context.Context, question string, contexts []dataset
 	return r, true, nil
 }
 
-// overlaps reports whether answer repeats, or is repeated by, a chosen
-// pair's answer.
+// overlaps reports whether answer adds nothing to the chosen pairs'
+// answers: every paragraph of it was given, or it is part of one.
 func overlaps(answer string, chosen []MemoryPair) bool {
+	var given []string
 	for _, p := range chosen {
-		if strings.Contains(p.Answer, answer) || strings.Contains(answer, p.Answer) {
+		if strings.Contains(p.Answer, strings.TrimSpace(answer)) {
 			return true
 		}
+		given = append(given, newParagraphs(p.Answer, given)...)
 	}
-	return false
+	return len(newParagraphs(answer, given)) == 0
 }
