@@ -103,27 +103,25 @@ func countCorrect(labels map[string]dataset.Label) int {
 	return n
 }
 
-// TestExampleLoopTunedBuiltinLearns is the offline loop of `make demo`
-// checked end to end: the base bot is the frustrating one; synth generate
-// writes rows from its failures without copying an eval question; synth
-// tune learns them; and the tuned bot answers clearly more items correctly
-// than the base, breaking at most one. Two controls show the mechanism is
-// sound: a memory of the eval set's own gold pairs (the upper bound) gets
-// every item right, and a memory of unrelated pairs changes nothing.
-func TestExampleLoopTunedBuiltinLearns(t *testing.T) {
-	if testing.Short() {
-		t.Skip("indexes the example's help docs and runs the whole loop")
-	}
+// exampleLoop runs the offline loop of `make demo` on the example project
+// with the eval set at evalSet ("" for the example's own): eval the base
+// bot, generate from its failures, tune, eval the tuned bot. It returns the
+// two runs' labels, the tuned memory and the project reopened after tuning.
+func exampleLoop(t *testing.T, evalSet string) (base, tuned map[string]dataset.Label, memory []llm.MemoryPair, p *Project, cfg *Config) {
+	t.Helper()
 	ctx := context.Background()
-	p, cfg := exampleProject(t)
-	set, err := dataset.ReadEvalSet(cfg.Eval.Dataset)
-	if err != nil {
-		t.Fatal(err)
+	p, cfg = exampleProject(t)
+	if evalSet != "" {
+		data, err := os.ReadFile(evalSet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Eval.Dataset = filepath.Join(cfg.Dir, "other-evalset.jsonl")
+		if err := os.WriteFile(cfg.Eval.Dataset, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	baseRun, base := evalModelOnce(t, p, cfg, nil, "base")
-	if n := countCorrect(base); n < 3 || n > 7 {
-		t.Fatalf("base bot: %d of 20 correct, want the frustrating bot (15–35%%)", n)
-	}
 
 	gcfg, err := DecodeGenerateConfig(cfg)
 	if err != nil {
@@ -147,15 +145,42 @@ func TestExampleLoopTunedBuiltinLearns(t *testing.T) {
 	if _, err := plan.Run(ctx, TuneWatch{}); err != nil {
 		t.Fatal(err)
 	}
-
-	// The eval set did not leak into what the tuned bot learned.
-	memory, err := llm.ReadMemory(filepath.Join(cfg.Dir, ".synth", TunedModelsDir, "tuned.jsonl"))
+	memory, err = llm.ReadMemory(filepath.Join(cfg.Dir, ".synth", TunedModelsDir, "tuned.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(memory) == 0 {
 		t.Fatal("empty memory")
 	}
+	evalPath := cfg.Eval.Dataset
+	p, cfg = reopenExample(t, cfg.Dir)
+	cfg.Eval.Dataset = evalPath
+	_, tuned = evalModelOnce(t, p, cfg, nil, "tuned")
+	return base, tuned, memory, p, cfg
+}
+
+// TestExampleLoopTunedBuiltinLearns is the offline loop of `make demo`
+// checked end to end: the base bot is the frustrating one; synth generate
+// writes rows from its failures without copying an eval question; synth
+// tune learns them; and the tuned bot answers clearly more items correctly
+// than the base, breaking at most one. Two controls show the mechanism is
+// sound: a memory of the eval set's own gold pairs (the upper bound) gets
+// every item right, and a memory of unrelated pairs changes nothing.
+func TestExampleLoopTunedBuiltinLearns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("indexes the example's help docs and runs the whole loop")
+	}
+	ctx := context.Background()
+	base, tuned, memory, p, cfg := exampleLoop(t, "")
+	if n := countCorrect(base); n < 3 || n > 7 {
+		t.Fatalf("base bot: %d of 20 correct, want the frustrating bot (15–35%%)", n)
+	}
+	set, err := dataset.ReadEvalSet(cfg.Eval.Dataset)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The eval set did not leak into what the tuned bot learned.
 	var evalQs []string
 	eval := map[string]string{}
 	for _, it := range set.Items {
@@ -171,8 +196,6 @@ func TestExampleLoopTunedBuiltinLearns(t *testing.T) {
 		}
 	}
 
-	p2, cfg2 := reopenExample(t, cfg.Dir)
-	_, tuned := evalModelOnce(t, p2, cfg2, nil, "tuned")
 	fixed, regressed := transitions(base, tuned)
 	t.Logf("base %d/20 correct, tuned %d/20: fixed %v, regressed %v", countCorrect(base), countCorrect(tuned), fixed, regressed)
 	if len(fixed) < 5 || len(regressed) > 1 {
@@ -180,11 +203,11 @@ func TestExampleLoopTunedBuiltinLearns(t *testing.T) {
 	}
 
 	// Controls, with the bot the project opens (same search and embedder).
-	kb, err := p2.KB(ctx)
+	kb, err := p.KB(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bcfg, err := p2.ModelConfig("base")
+	bcfg, err := p.ModelConfig("base")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +221,7 @@ func TestExampleLoopTunedBuiltinLearns(t *testing.T) {
 	for _, it := range set.Items {
 		gold = append(gold, llm.MemoryPair{Question: it.Question, Answer: it.Answers[0]})
 	}
-	_, upper := evalModelOnce(t, p2, cfg2, bot.WithMemory(gold), "gold-memory")
+	_, upper := evalModelOnce(t, p, cfg, bot.WithMemory(gold), "gold-memory")
 	if n := countCorrect(upper); n != len(set.Items) {
 		t.Errorf("a memory of the gold pairs gets %d of %d correct, want all", n, len(set.Items))
 	}
@@ -207,8 +230,23 @@ func TestExampleLoopTunedBuiltinLearns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, control := evalModelOnce(t, p2, cfg2, bot.WithMemory(unrelated), "unrelated-memory")
+	_, control := evalModelOnce(t, p, cfg, bot.WithMemory(unrelated), "unrelated-memory")
 	if fixed, regressed := transitions(base, control); len(fixed)+len(regressed) != 0 {
 		t.Errorf("a memory of unrelated pairs changed the result: fixed %v, regressed %v", fixed, regressed)
+	}
+}
+
+// TestExampleLoopOnAnotherEvalSet runs the same loop with 20 other
+// questions on the example's docs, written apart from its eval set: the
+// mechanism was not fitted to the example's 20 items.
+func TestExampleLoopOnAnotherEvalSet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("indexes the example's help docs and runs the whole loop")
+	}
+	base, tuned, _, _, _ := exampleLoop(t, filepath.Join("testdata", "holdout-evalset.jsonl"))
+	fixed, regressed := transitions(base, tuned)
+	t.Logf("base %d/20 correct, tuned %d/20: fixed %v, regressed %v", countCorrect(base), countCorrect(tuned), fixed, regressed)
+	if len(fixed) < 3 || len(regressed) > 1 {
+		t.Errorf("tuned bot fixed %d and broke %d items, want at least 3 fixed and at most 1 broken", len(fixed), len(regressed))
 	}
 }
