@@ -320,3 +320,39 @@ func TestRecallAnswerSkipsRepeatedParagraphs(t *testing.T) {
 		}
 	}
 }
+
+func TestBuiltinRecallConcurrent(t *testing.T) {
+	ctx := context.Background()
+	questions := []string{"yearly price for pro", "how do I delete my acount", "export my notes", "do you take paypal"}
+	embed := fakeVectors(nil, []string{"yearly", "annually"}, []string{"price", "cost", "costs"})
+	want := make([]BuiltinAnswer, len(questions))
+	ref := newTestBot(t, BuiltinConfig{}).WithMemory(pricing).WithEmbed(embed)
+	for i, q := range questions {
+		a, err := ref.Answer(ctx, q, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = a
+	}
+	// A fresh bot prepares its memory on first use, here from 8 goroutines at once.
+	bot := newTestBot(t, BuiltinConfig{}).WithMemory(pricing).WithEmbed(embed)
+	errs := make(chan string, 8*len(questions))
+	done := make(chan struct{})
+	for g := 0; g < 8; g++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i, q := range questions {
+				if a, err := bot.Answer(ctx, q, nil); err != nil || !reflect.DeepEqual(a, want[i]) {
+					errs <- q
+				}
+			}
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		<-done
+	}
+	close(errs)
+	for q := range errs {
+		t.Errorf("concurrent answer to %q differs", q)
+	}
+}
