@@ -373,7 +373,8 @@ type Run struct {
 	// Summary is nil when the run has no summary.json (it was interrupted).
 	Summary *Summary
 	// Results are the graded items, one per id (the last line of an id wins),
-	// in file order.
+	// in eval-set order (the manifest's item order; results.jsonl is in the
+	// order items finished), then any ids the manifest lacks in file order.
 	Results []Result
 	// Torn is the incomplete last line of results.jsonl that was left out, if any.
 	Torn *TornLine
@@ -413,8 +414,36 @@ func LoadRun(dir string) (*Run, error) {
 		return nil, err
 	}
 	r.Results, r.Duplicates = DedupeResults(results)
+	if r.Manifest != nil {
+		r.Results = inItemOrder(r.Results, r.Manifest.ItemIDs)
+	}
 	r.Torn = torn
 	return r, nil
+}
+
+// inItemOrder sorts results (one per id) into the order of ids; results whose
+// id is not in ids follow in their original order.
+func inItemOrder(results []Result, ids []string) []Result {
+	pos := make(map[string]int, len(ids))
+	for i, id := range ids {
+		pos[id] = i
+	}
+	out := make([]Result, 0, len(results))
+	byPos := make([]*Result, len(ids))
+	var rest []Result
+	for i := range results {
+		if p, ok := pos[results[i].ID]; ok {
+			byPos[p] = &results[i]
+		} else {
+			rest = append(rest, results[i])
+		}
+	}
+	for _, r := range byPos {
+		if r != nil {
+			out = append(out, *r)
+		}
+	}
+	return append(out, rest...)
 }
 
 // readJSONFile decodes the JSON file at path into v; bad JSON is an

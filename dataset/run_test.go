@@ -406,3 +406,37 @@ func TestSummaryJSONGolden(t *testing.T) {
 	}
 	golden(t, filepath.Join("testdata", "summary.golden.json"), got)
 }
+
+func TestLoadRunReturnsResultsInEvalSetOrder(t *testing.T) {
+	root := t.TempDir()
+	d, err := CreateRun(root, "m", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WriteManifest(&Manifest{Version: ManifestVersion, Run: d.ID, Model: "m", ItemIDs: []string{"a", "b", "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	w, err := d.OpenResults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"c", "x", "a", "b"} { // completion order, and an id the manifest lacks
+		if err := w.Write(Result{ID: id, Label: Correct}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := LoadRun(d.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, res := range r.Results {
+		got = append(got, res.ID)
+	}
+	if strings.Join(got, ",") != "a,b,c,x" {
+		t.Errorf("order = %v, want a,b,c,x", got)
+	}
+}
