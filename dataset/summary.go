@@ -81,13 +81,16 @@ type Summary struct {
 	Accuracy float64 `json:"accuracy"`
 	// Usage is the tokens spent by the graded model.
 	Usage Usage `json:"usage"`
-	// Requests counts the model requests sent (retries included, cache hits not).
+	// Requests counts the requests sent to model providers by the graded
+	// model and the judge (retries included; cache hits and local models —
+	// builtin, replay — not).
 	Requests int `json:"requests"`
 	// Retries counts retried requests.
 	Retries int `json:"retries"`
 	// CacheHits counts answers served from the response cache.
 	CacheHits int `json:"cache_hits"`
-	// CostUSD is the estimated cost from the model's configured prices.
+	// CostUSD is the estimated cost of the graded model's and the judge's
+	// calls, from the models' configured prices.
 	CostUSD float64 `json:"cost_usd"`
 	// Validators has one entry per validator, in order of first appearance.
 	Validators []ValidatorStats `json:"validators"`

@@ -52,8 +52,12 @@ func WriteSummary(w io.Writer, s *dataset.Summary, st Style) error {
 		fmt.Fprintf(&b, "  %s %5d %5.0f%%  %s\n", st.paint(l, fmt.Sprintf("%-13s", l)), n, share*100, st.paint(l, bar))
 	}
 	fmt.Fprintf(&b, "\n  accuracy %.1f%% (%d/%d)", s.Accuracy*100, s.Counts[dataset.Correct], s.Total)
-	fmt.Fprintf(&b, "   tokens %d (prompt %d, completion %d)", s.Usage.TotalTokens, s.Usage.PromptTokens, s.Usage.CompletionTokens)
-	fmt.Fprintf(&b, "   requests %d   cache hits %d   retries %d", s.Requests, s.CacheHits, s.Retries)
+	if s.Requests == 0 && s.CacheHits == 0 && s.Usage.TotalTokens == 0 {
+		b.WriteString("   no provider requests (local model)")
+	} else {
+		fmt.Fprintf(&b, "   tokens %d (prompt %d, completion %d)", s.Usage.TotalTokens, s.Usage.PromptTokens, s.Usage.CompletionTokens)
+		fmt.Fprintf(&b, "   requests %d   cache hits %d   retries %d", s.Requests, s.CacheHits, s.Retries)
+	}
 	if s.CostUSD > 0 {
 		fmt.Fprintf(&b, "   cost $%.4f", s.CostUSD)
 	}

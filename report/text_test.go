@@ -171,3 +171,30 @@ func BenchmarkVisible(b *testing.B) {
 		Visible(s)
 	}
 }
+
+func TestWriteSummaryUsageLine(t *testing.T) {
+	local := dataset.Summarize([]dataset.Result{{ID: "a", Label: dataset.Correct}})
+	remote := local
+	remote.Requests, remote.Retries, remote.CostUSD = 3, 1, 0.5
+	remote.Usage = dataset.Usage{PromptTokens: 10, CompletionTokens: 5, TotalTokens: 15}
+	for _, tt := range []struct {
+		name string
+		s    dataset.Summary
+		want []string
+	}{
+		{"local model", local, []string{"accuracy 100.0% (1/1)", "no provider requests (local model)"}},
+		{"remote model", remote, []string{"tokens 15 (prompt 10, completion 5)", "requests 3", "retries 1", "cost $0.5000"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteSummary(&buf, &tt.s, Style{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(buf.String(), w) {
+					t.Errorf("summary lacks %q:\n%s", w, buf.String())
+				}
+			}
+		})
+	}
+}

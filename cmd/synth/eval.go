@@ -202,10 +202,7 @@ func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) 
 		Resume:      resumeDir,
 		RedoErrors:  o.redoErrors,
 		Concurrency: conc,
-		Stats: func() (int, float64) {
-			st := proj.Meter.Stats().Models[modelName]
-			return st.Calls + st.Retries - st.CacheHits, st.Cost
-		},
+		Stats: func() (int, float64) { return remoteRequests(proj) },
 		Progress: func(done, total int, r dataset.Result) {
 			prog.step(done, fmt.Sprintf("%-24s %-12s %s", r.ID, r.Label, clipLine(r.Reason, 80)))
 		},
@@ -249,6 +246,19 @@ func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) 
 		return &belowFloorError{what: "accuracy", got: out.Summary.Accuracy, needed: o.failUnder}
 	}
 	return nil
+}
+
+// remoteRequests sums, over the project's models that were used (the graded
+// model and the judge), the requests sent to providers — retries included,
+// cache hits and local models (builtin, replay) not — and the estimated cost.
+func remoteRequests(proj *pipelines.Project) (requests int, cost float64) {
+	for name, st := range proj.Meter.Stats().Models {
+		if mc, err := proj.ModelConfig(name); err == nil && mc.Remote() {
+			requests += st.Calls + st.Retries - st.CacheHits
+		}
+		cost += st.Cost
+	}
+	return requests, cost
 }
 
 // writeRunReports writes report.md and report.html beside a run's results,
