@@ -342,6 +342,9 @@ func printGenerateSummary(s *streams, sum *pipelines.GenerateSummary, files pipe
 		if st.Errors > 0 {
 			reasons = append([]string{fmt.Sprintf("%d errors", st.Errors)}, reasons...)
 		}
+		if st.Kind == pipelines.StageAccept && sum.Surplus > 0 {
+			reasons = append(reasons, fmt.Sprintf("surplus: their item already had %d rows (%d)", sum.PerFailure, sum.Surplus))
+		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", s.sanitize(st.Stage), in, out, rej, s.sanitize(clipLine(strings.Join(reasons, "; "), 140)))
 	}
 	tw.Flush()
