@@ -3,6 +3,7 @@ package pipelines
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -154,6 +155,9 @@ type ItemState struct {
 	Base int
 	// Reasons counts the rejection reasons of the finished rounds.
 	Reasons map[string]int
+	// AcceptedIDs are the ids of the rows in Accepted: a redone round that
+	// makes one of them again must not count it twice.
+	AcceptedIDs map[string]bool
 	// Written are the ids of rows already in the accepted or rejected log.
 	Written map[string]bool
 	// Candidates counts the candidates of the finished rounds.
@@ -239,7 +243,7 @@ func (g *Generate) round(ctx context.Context, t Target, round int, accepted []st
 		Chunks:   t.Chunks,
 	}
 	var pool []candidate
-	seq := 0
+	ids := map[string]int{} // row ids given out in this round
 	cut := func(err error) (roundResult, error) { return rr, context.Cause(ctx) }
 	reject := func(c candidate, sc *StageCount, stage, reason string) error {
 		sc.Rejected++
@@ -299,8 +303,7 @@ func (g *Generate) round(ctx context.Context, t Target, round int, accepted []st
 					next = append(next, c)
 					continue
 				}
-				seq++
-				s.ID = fmt.Sprintf("%s-r%d-%d", t.Failure.ID, round, seq)
+				s.ID = rowID(t.Failure.ID, round, s, ids)
 				if s.Provenance.FailedItem == "" {
 					s.Provenance.FailedItem = t.Failure.ID
 				}
@@ -360,6 +363,11 @@ func (g *Generate) round(ctx context.Context, t Target, round int, accepted []st
 
 	acc := StageCount{Stage: "accept", Kind: StageAccept, In: len(pool)}
 	for _, c := range pool {
+		if st.AcceptedIDs[c.s.ID] {
+			// An interrupted session accepted and wrote this very row: it is
+			// already in accepted (and registered with the stateful validators).
+			continue
+		}
 		if len(accepted)+len(rr.acceptedQs) >= t.Want {
 			rr.Surplus++
 			continue
@@ -851,7 +859,7 @@ func (r *GenerateRun) load(ctx context.Context, states map[string]ItemState, don
 	get := func(id string) ItemState {
 		st, ok := states[id]
 		if !ok {
-			st = ItemState{Reasons: map[string]int{}, Written: map[string]bool{}}
+			st = ItemState{Reasons: map[string]int{}, Written: map[string]bool{}, AcceptedIDs: map[string]bool{}}
 		}
 		return st
 	}
@@ -865,6 +873,7 @@ func (r *GenerateRun) load(ctx context.Context, states map[string]ItemState, don
 		unique = append(unique, row)
 		st := get(row.Provenance.FailedItem)
 		st.Accepted = append(st.Accepted, row.Question)
+		st.AcceptedIDs[row.ID] = true
 		st.Written[row.ID] = true
 		states[row.Provenance.FailedItem] = st
 	}
@@ -1081,3 +1090,20 @@ type fileSink struct {
 func (s *fileSink) Accept(r dataset.Record) error { return s.acc.Write(r) }
 func (s *fileSink) Reject(r dataset.Record) error { return s.rej.Write(r) }
 func (s *fileSink) Round(r RoundReport) error     { return s.prog.Write(progressLine{Round: &r}) }
+
+// rowID names a candidate by its item, round and content:
+// "<item>-r<round>-<8 hex digits of a hash of question and answer>", with
+// "-2", "-3"... for a repeat within the round. Deriving it from the content
+// (not from the candidate's place in the round) keeps it stable across
+// sessions: when --resume redoes a round that an interrupted session had
+// half written, a row it makes again has the id of the row already written
+// (and is not counted twice), and a different row never borrows that id.
+func rowID(item string, round int, s dataset.Sample, ids map[string]int) string {
+	h := sha256.Sum256([]byte(s.Question + "\x00" + s.Answer))
+	id := fmt.Sprintf("%s-r%d-%x", item, round, h[:4])
+	ids[id]++
+	if n := ids[id]; n > 1 {
+		id = fmt.Sprintf("%s-%d", id, n)
+	}
+	return id
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -105,7 +106,7 @@ func TestLoopStopsAtExactlyN(t *testing.T) {
 		t.Fatalf("seed N %d chunks %d", gen.calls[0].N, len(gen.calls[0].Chunks))
 	}
 	for i, r := range sink.accepted {
-		if r.ID != fmt.Sprintf("f1-r1-%d", i+1) || r.Provenance.FailedItem != "f1" || r.Provenance.Round != 1 || len(r.Verdicts) != 2 {
+		if !strings.HasPrefix(r.ID, "f1-r1-") || r.Provenance.FailedItem != "f1" || r.Provenance.Round != 1 || len(r.Verdicts) != 2 {
 			t.Fatalf("row %d: %+v", i, r)
 		}
 	}
@@ -464,7 +465,114 @@ func TestResumeRetriesErrorItems(t *testing.T) {
 		t.Fatalf("resumed %+v %+v", s, s.Items)
 	}
 	acc, _ := runFiles(t, FilesFor(filepath.Join(dir, "data", "synthetic.jsonl"), dataset.Native))
-	if len(acc) != 2 || acc[0].ID != "a-r4-1" {
+	if len(acc) != 2 || !strings.HasPrefix(acc[0].ID, "a-r4-") {
 		t.Fatalf("rows %s", ids(acc))
+	}
+}
+
+// TestResumeDoesNotCountAWrittenRowTwice: a session killed between the two
+// rows of one round left the first row in the output and no record of the
+// round. The resumed round makes the same candidates again; the first is
+// already written and already counted, so the second must still be accepted.
+func TestResumeDoesNotCountAWrittenRowTwice(t *testing.T) {
+	gen := &scripted{fn: func(seed generators.Seed) ([]dataset.Sample, error) {
+		return []dataset.Sample{
+			sample(seed, "What happens to empty boxes at the dock?", "Cardboard goes into the blue recycling cage behind the loading dock."),
+			sample(seed, "Where do I recycle cardboard?", "Cardboard goes into the blue recycling cage behind the loading dock."),
+		}, nil
+	}}
+	stages := buildTest(t, "[{type: retrieve}, {type: fake}, {type: format}, {type: dedupe}]", gen, nil)
+	g := &Generate{Stages: stages, MaxRounds: 3, Search: fixedSearch(testChunks())}
+	target := Target{Failure: testFailure("q004"), Want: 2}
+
+	// What the killed session wrote: round 1's first row.
+	first := &memSink{}
+	if _, err := g.Item(context.Background(), Target{Failure: target.Failure, Want: 1}, ItemState{}, first); err != nil {
+		t.Fatal(err)
+	}
+	if len(first.accepted) != 1 {
+		t.Fatalf("setup: %d rows accepted, want 1", len(first.accepted))
+	}
+	row := first.accepted[0]
+
+	// The resumed session: a fresh pipeline that learns the written row from the files.
+	stages = buildTest(t, "[{type: retrieve}, {type: fake}, {type: format}, {type: dedupe}]", gen, nil)
+	g = &Generate{Stages: stages, MaxRounds: 3, Search: fixedSearch(testChunks())}
+	if err := g.Register(context.Background(), []dataset.Record{row}); err != nil {
+		t.Fatal(err)
+	}
+	st := ItemState{
+		Accepted:    []string{row.Question},
+		AcceptedIDs: map[string]bool{row.ID: true},
+		Written:     map[string]bool{row.ID: true},
+		Reasons:     map[string]int{},
+	}
+	resumed := &memSink{}
+	rep, err := g.Item(context.Background(), target, st, resumed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Accepted != 2 || len(resumed.accepted) != 1 || resumed.accepted[0].Question != "Where do I recycle cardboard?" {
+		var qs []string
+		for _, r := range resumed.accepted {
+			qs = append(qs, r.Question)
+		}
+		t.Fatalf("resumed item: report says %d accepted, wrote %v; want the second row written and 2 in all", rep.Accepted, qs)
+	}
+}
+
+func TestRowIDsComeFromContent(t *testing.T) {
+	ids := map[string]int{}
+	a := dataset.Sample{Question: "Q?", Answer: "A."}
+	b := dataset.Sample{Question: "Other?", Answer: "A."}
+	first, second, other := rowID("it", 2, a, ids), rowID("it", 2, a, ids), rowID("it", 2, b, ids)
+	if !strings.HasPrefix(first, "it-r2-") || second != first+"-2" || other == first {
+		t.Fatalf("ids %q %q %q", first, second, other)
+	}
+	if again := rowID("it", 2, a, map[string]int{}); again != first {
+		t.Errorf("the same row in another session got id %q, want %q", again, first)
+	}
+}
+
+// TestResumeRedoneRoundWithOtherCandidates: the interrupted session wrote the
+// round's first row; the redone round's generator is asked for one row only
+// and makes a different one. It must be written, not mistaken for the first
+// (the case a SIGKILL between two rows of a round produced in the e2e test).
+func TestResumeRedoneRoundWithOtherCandidates(t *testing.T) {
+	gen := &scripted{fn: func(seed generators.Seed) ([]dataset.Sample, error) {
+		all := []dataset.Sample{
+			sample(seed, "What happens to empty boxes at the dock?", "Cardboard goes into the blue recycling cage behind the loading dock."),
+			sample(seed, "Where do I recycle cardboard?", "Cardboard goes into the blue recycling cage behind the loading dock."),
+		}
+		var out []dataset.Sample
+		for _, s := range all {
+			if !slices.Contains(seed.Accepted, s.Question) && len(out) < seed.N {
+				out = append(out, s)
+			}
+		}
+		return out, nil
+	}}
+	const pipeline = "[{type: retrieve}, {type: fake}, {type: format}, {type: dedupe}]"
+	target := Target{Failure: testFailure("q004"), Want: 2}
+
+	first := &memSink{}
+	g := &Generate{Stages: buildTest(t, pipeline, gen, nil), MaxRounds: 3, Search: fixedSearch(testChunks())}
+	if _, err := g.Item(context.Background(), Target{Failure: target.Failure, Want: 1}, ItemState{}, first); err != nil || len(first.accepted) != 1 {
+		t.Fatalf("setup: %v, %d rows", err, len(first.accepted))
+	}
+	row := first.accepted[0]
+
+	g = &Generate{Stages: buildTest(t, pipeline, gen, nil), MaxRounds: 3, Search: fixedSearch(testChunks())}
+	if err := g.Register(context.Background(), []dataset.Record{row}); err != nil {
+		t.Fatal(err)
+	}
+	st := ItemState{Accepted: []string{row.Question}, AcceptedIDs: map[string]bool{row.ID: true}, Written: map[string]bool{row.ID: true}, Reasons: map[string]int{}}
+	resumed := &memSink{}
+	rep, err := g.Item(context.Background(), target, st, resumed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Accepted != 2 || len(resumed.accepted) != 1 || resumed.accepted[0].Question != "Where do I recycle cardboard?" || resumed.accepted[0].ID == row.ID {
+		t.Fatalf("resumed: report %d accepted, wrote %+v", rep.Accepted, resumed.accepted)
 	}
 }
