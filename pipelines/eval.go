@@ -78,7 +78,7 @@ func (e *Eval) Item(ctx context.Context, it dataset.Item) (dataset.Result, error
 	res.Cached = resp.Cached
 	res.Contexts = contexts
 	if err != nil {
-		return fail(fmt.Errorf("model: %w", err))
+		return fail(err)
 	}
 	res.Output = resp.Text
 

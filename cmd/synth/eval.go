@@ -204,7 +204,11 @@ func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) 
 		Concurrency: conc,
 		Stats: func() (int, float64) { return remoteRequests(proj) },
 		Progress: func(done, total int, r dataset.Result) {
-			prog.step(done, fmt.Sprintf("%-24s %-12s %s", r.ID, r.Label, clipLine(r.Reason, 80)))
+			why := r.Reason
+			if r.Label == dataset.Error {
+				why = r.Error
+			}
+			prog.step(done, fmt.Sprintf("%-24s %-12s %s", r.ID, r.Label, clipLine(why, 80)))
 		},
 	}
 	out, runErr := run.Run(ctx)
