@@ -562,7 +562,7 @@ func evalItems(results []dataset.Result, files ...string) []dataset.Item {
 func NewGenerateRun(ctx context.Context, p *Project, run *dataset.Run, g GenerateConfig) (*GenerateRun, GenerateEnv, error) {
 	var files []string
 	if run.Manifest != nil {
-		files = append(files, run.Manifest.Dataset)
+		files = append(files, p.Config.Resolve(run.Manifest.Dataset))
 	}
 	files = append(files, p.Config.Eval.Dataset)
 	gen, kb, env, err := setupGenerate(ctx, p, g, evalItems(run.Results, files...))

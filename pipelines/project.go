@@ -221,6 +221,42 @@ func (p *Project) Validators(ctx context.Context, deps validators.Deps) ([]valid
 	return built, entries, nil
 }
 
+// CheckEvalConfig builds the eval validators and the label policy against
+// stand-ins — a judge that is never called, empty help docs, the offline
+// embedder — so that a bad parameter is reported with its key path without
+// opening a model, a provider or the knowledge base (`synth eval --dry-run`).
+func (p *Project) CheckEvalConfig(ctx context.Context) error {
+	var deps validators.Deps
+	if p.Config.Eval.Judge != "" {
+		if _, err := p.ModelConfig(p.Config.Eval.Judge); err != nil {
+			return err
+		}
+		deps.Judge = llm.ModelFunc(func(context.Context, llm.Request) (llm.Response, error) {
+			return llm.Response{}, errors.New("dry run: the judge is not called")
+		})
+	}
+	if p.HasDocs() {
+		empty := standInDocs{}
+		deps.Search, deps.Corpus = empty, empty
+	}
+	emb, err := retrieval.NewBuiltin(retrieval.DefaultDim)
+	if err != nil {
+		return err
+	}
+	deps.Embedder = emb
+	if _, _, err := p.Validators(ctx, deps); err != nil {
+		return err
+	}
+	_, err = p.Policy()
+	return err
+}
+
+// standInDocs is an empty knowledge base for checking config.
+type standInDocs struct{}
+
+func (standInDocs) Search(context.Context, string, int) ([]dataset.Chunk, error) { return nil, nil }
+func (standInDocs) Chunks() []dataset.Chunk                                      { return nil }
+
 // Policy decodes eval.policy.
 func (p *Project) Policy() (validators.Policy, error) {
 	return validators.DecodePolicy(spec.NewParams("eval.policy", p.Config.Eval.Policy))

@@ -397,9 +397,11 @@ func (pl *TunePlan) runBuiltin() (*TunedModel, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
+	kept := 0
 	for i, p := range pairs {
 		if last[validators.Normalize(p.Question)] == i {
 			_ = enc.Encode(p)
+			kept++
 		}
 	}
 	rel := filepath.ToSlash(filepath.Join(".synth", TunedModelsDir, pl.Options.Name+".jsonl"))
@@ -413,6 +415,7 @@ func (pl *TunePlan) runBuiltin() (*TunedModel, error) {
 	m := pl.newModel()
 	m.State = TunedReady
 	m.Params = map[string]any{"memory": rel}
+	m.MemoryPairs = kept
 	err := UpdateTunedRegistry(dir, func(r *TunedRegistry) error {
 		if prev, ok := r.Models[m.Name]; ok && prev.State != TunedFailed && !pl.Options.Force {
 			return fmt.Errorf("a tuned model named %s was registered meanwhile: choose another --name, or pass --force", m.Name)

@@ -64,6 +64,10 @@ type TunedModel struct {
 	Data TunedData `json:"data"`
 	// Job is the remote fine-tuning job (openai).
 	Job *TunedJob `json:"job,omitempty"`
+	// MemoryPairs counts the Q&A pairs in a builtin model's memory: the
+	// training pairs plus those of a tuned base, a later pair for the same
+	// question replacing an earlier one.
+	MemoryPairs int `json:"memory_pairs,omitempty"`
 }
 
 // TunedData describes the data a model was tuned on.

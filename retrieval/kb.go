@@ -290,7 +290,7 @@ func (kb *KB) Index(ctx context.Context) (Stats, error) {
 
 	docs, err := LoadDocs(kb.dir, kb.cfg.Docs)
 	if err != nil {
-		return Stats{}, fmt.Errorf("knowledge.docs: %w", err)
+		return Stats{}, spec.Wrap("knowledge.docs", err)
 	}
 	chunks := chunkAll(kb.chunker, docs)
 

@@ -3,10 +3,9 @@
 # init -> index -> eval base -> generate from failures -> tune -> eval tuned -> compare,
 # ending with one before/after line.
 #
-# Evals and generation run with --concurrency 1 so that two demos give the same
-# rows and the same figures: generate works through the failures in the order of
-# the base run's results.jsonl, and its dedupe keeps the first of two
-# near-identical rows, so a different finishing order can keep different rows.
+# Generation runs with --concurrency 1 so that two demos give the same rows and
+# the same figures: with several failures worked on at once, dedupe keeps the
+# first of two near-identical rows, and which comes first depends on timing.
 #
 # Usage: scripts/demo.sh [SYNTH_BINARY] [DIR]
 set -euo pipefail

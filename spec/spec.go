@@ -41,7 +41,18 @@ type Param struct {
 type Error struct {
 	Path string
 	Msg  string
+	// Err is the underlying error, if any (see [Wrap]).
+	Err error
 }
+
+// Wrap returns err as an [*Error] at path: a problem with what the config
+// at path names (a docs glob that matches nothing, an unreadable file).
+func Wrap(path string, err error) *Error {
+	return &Error{Path: path, Msg: err.Error(), Err: err}
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	if e.Path == "" {

@@ -108,7 +108,7 @@ func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) 
 	if modelName == "" {
 		return usagef("no model to evaluate: pass --model NAME or set eval.model in %s", g.configPath)
 	}
-	setPath := firstNonEmpty(o.dataset, manifestField(prev, func(m *dataset.Manifest) string { return m.Dataset }), ev.Dataset)
+	setPath := firstNonEmpty(o.dataset, cfg.Resolve(manifestField(prev, func(m *dataset.Manifest) string { return m.Dataset })), ev.Dataset)
 	if setPath == "" {
 		return usagef("no eval set: pass --dataset FILE or set eval.dataset in %s", g.configPath)
 	}
@@ -116,6 +116,9 @@ func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) 
 	if err != nil {
 		return asUsage(err)
 	}
+	// Runs name the eval set relative to the project, so that run
+	// directories, reports and comparisons can be shared and moved.
+	set.Path = projectRelative(cfg.Dir, setPath)
 	for _, w := range set.Warnings {
 		fmt.Fprintln(s.Err, "synth: warning:", s.sanitize(w.String()))
 	}
@@ -147,6 +150,9 @@ func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) 
 	})
 	if o.dryRun {
 		// Plan from the config alone: no client is opened, no key is needed.
+		if err := proj.CheckEvalConfig(ctx); err != nil {
+			return asUsage(err)
+		}
 		return printDryRun(s, g, proj, set, modelName)
 	}
 	model, err := proj.Model(ctx, modelName)
@@ -202,7 +208,7 @@ func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) 
 		Resume:      resumeDir,
 		RedoErrors:  o.redoErrors,
 		Concurrency: conc,
-		Stats: func() (int, float64) { return remoteRequests(proj) },
+		Stats:       func() (int, float64) { return remoteRequests(proj) },
 		Progress: func(done, total int, r dataset.Result) {
 			why := r.Reason
 			if r.Label == dataset.Error {
@@ -370,6 +376,19 @@ func clipLine(s string, n int) string {
 		return string(r[:n-1]) + "…"
 	}
 	return s
+}
+
+// projectRelative names p relative to the project folder dir when it lies
+// inside it, and absolute otherwise.
+func projectRelative(dir, p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	if r, err := filepath.Rel(dir, abs); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	return abs
 }
 
 // relPath shows p relative to the working directory when that is shorter.

@@ -124,6 +124,9 @@ func TestEvalReplayEndToEnd(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &s) != nil || s.Total != 20 {
 		t.Fatalf("--json: code %d, stdout %q", code, out)
 	}
+	if s.Dataset != "evalset.jsonl" {
+		t.Errorf("summary names the eval set %q, want it relative to the project: evalset.jsonl", s.Dataset)
+	}
 	sum := 0
 	for _, n := range s.Counts {
 		sum += n
@@ -204,5 +207,34 @@ func TestEvalDryRunNeedsNoKeyAndCallsNothing(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(cfg), "runs")); err == nil {
 		t.Error("a dry run created runs/")
+	}
+}
+
+func TestIndexBadDocsIsUsageError(t *testing.T) {
+	_, cfg := exampleProject(t)
+	data, _ := os.ReadFile(cfg)
+	bad := strings.Replace(string(data), `- "docs/**/*.txt"`, `- "docs/**/*.txt"`+"\n    - \"manuals/*.md\"", 1)
+	if bad == string(data) {
+		t.Fatal("could not edit the example config")
+	}
+	if err := os.WriteFile(cfg, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := synthCLI(t, "index", "--config", cfg)
+	if code != exitUsage || !strings.Contains(errOut, "knowledge.docs") || !strings.Contains(errOut, "manuals/*.md") {
+		t.Fatalf("code %d, stderr %q", code, errOut)
+	}
+}
+
+func TestEvalDryRunReportsBadValidatorParams(t *testing.T) {
+	_, cfg := exampleProject(t)
+	data, _ := os.ReadFile(cfg)
+	bad := strings.Replace(string(data), "  concurrency: 4", "  concurrency: 4\n  validators: [{type: match}, {type: grounded, min_support: 3}]", 1)
+	if err := os.WriteFile(cfg, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := synthCLI(t, "eval", "--config", cfg, "--model", "base", "--dry-run")
+	if code != exitUsage || !strings.Contains(errOut, "eval.validators[1].min_support") {
+		t.Fatalf("code %d, stderr %q", code, errOut)
 	}
 }

@@ -27,7 +27,7 @@ unsplit run would have written them. Every shard 0..n-1 must be given once,
 from the same eval set and model, and finished.`,
 		Example: `  # four machines (or a Kubernetes Indexed Job, or a CI matrix):
   synth eval --model gpt --shard 0/4 --out runs/shards   # ... through 3/4
-  synth merge runs/shards/*`,
+  synth merge runs/shards/*     # the latest link a glob picks up is taken once`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return runMerge(s, g, o, args)
@@ -40,11 +40,16 @@ from the same eval set and model, and finished.`,
 func runMerge(s *streams, g *globalOptions, o *mergeOptions, refs []string) error {
 	root := runsRoot(g)
 	var runs []*dataset.Run
+	seen := map[string]bool{}
 	for _, ref := range refs {
 		d, err := dataset.ResolveRun(root, ref)
 		if err != nil {
 			return asUsage(err)
 		}
+		if seen[d.Path] {
+			continue // the same run twice, e.g. a shard and the latest link a glob picked up
+		}
+		seen[d.Path] = true
 		r, err := dataset.LoadRun(d.Path)
 		if err != nil {
 			return asUsage(err)

@@ -164,7 +164,11 @@ func finishTune(s *streams, g *globalOptions, m *pipelines.TunedModel, err error
 	case pipelines.TunedReady:
 		what := ""
 		if mem, ok := m.Params["memory"].(string); ok {
-			what = fmt.Sprintf("%s + a memory of %d Q&A pairs (%s)", m.Base, m.Data.Examples, mem)
+			n := m.MemoryPairs
+			if n == 0 { // registered by an older synth
+				n = m.Data.Examples
+			}
+			what = fmt.Sprintf("%s + a memory of %d Q&A pairs (%s)", m.Base, n, mem)
 		} else {
 			what = fmt.Sprintf("%s fine-tuned on %d examples: %v", m.Base, m.Data.Examples, m.Params["model"])
 		}
