@@ -369,7 +369,8 @@ func TestSummarize(t *testing.T) {
 		{ID: "d", Label: "", Error: "timeout"},
 	}
 	s := Summarize(results)
-	if s.Total != 4 || s.Accuracy != 0.5 || s.CacheHits != 1 || s.Retries != 2 || s.Usage.TotalTokens != 15 {
+	// Accuracy leaves out the error item: 2 correct of 3 graded.
+	if s.Total != 4 || s.Accuracy != 2.0/3 || s.CacheHits != 1 || s.Retries != 2 || s.Usage.TotalTokens != 15 {
 		t.Errorf("summary %+v", s)
 	}
 	want := Counts{Correct: 2, Partial: 0, Wrong: 0, Hallucinated: 0, Refused: 1, Error: 1}

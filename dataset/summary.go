@@ -77,7 +77,9 @@ type Summary struct {
 	Total int `json:"total"`
 	// Counts has the number of items per label; all six labels are always present.
 	Counts Counts `json:"counts"`
-	// Accuracy is Counts[correct] / Total (0 when Total is 0).
+	// Accuracy is Counts[correct] over the graded items: Total without the
+	// items labelled error (a failed call is not a wrong answer); 0 when none
+	// was graded.
 	Accuracy float64 `json:"accuracy"`
 	// Usage is the tokens spent by the graded model.
 	Usage Usage `json:"usage"`
@@ -99,6 +101,10 @@ type Summary struct {
 	// Shard is set when the run is one part of a split run.
 	Shard *Shard `json:"shard,omitempty"`
 }
+
+// Graded is the number of items that got a grade: Total without the items
+// labelled error. Accuracy is over Graded.
+func (s *Summary) Graded() int { return s.Total - s.Counts[Error] }
 
 // Summarize computes, from results, the fields of a summary that results
 // determine: Total, Counts, Accuracy, Usage, Retries, CacheHits and
@@ -147,8 +153,8 @@ func Summarize(results []Result) Summary {
 			s.Validators[i].MeanScore = sums[i] / float64(scored[i])
 		}
 	}
-	if s.Total > 0 {
-		s.Accuracy = float64(s.Counts[Correct]) / float64(s.Total)
+	if graded := s.Graded(); graded > 0 {
+		s.Accuracy = float64(s.Counts[Correct]) / float64(graded)
 	}
 	return s
 }

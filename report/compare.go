@@ -103,10 +103,12 @@ type LabelRow struct {
 type Paired struct {
 	// Items is the number of items in both runs.
 	Items int `json:"items"`
+	// Graded is the number of those labelled something other than error in both.
+	Graded int `json:"graded"`
 	// ACorrect and BCorrect count the paired items correct in each run.
 	ACorrect int `json:"a_correct"`
 	BCorrect int `json:"b_correct"`
-	// AAccuracy and BAccuracy are those counts over Items.
+	// AAccuracy and BAccuracy are those counts over Graded.
 	AAccuracy float64 `json:"a_accuracy"`
 	BAccuracy float64 `json:"b_accuracy"`
 }
@@ -288,7 +290,7 @@ func Compare(a, b *dataset.Run) (*Comparison, error) {
 		side Side
 	}{{"A", c.A}, {"B", c.B}} {
 		if n := s.side.Counts[dataset.Error]; n > 0 {
-			c.Notes = append(c.Notes, fmt.Sprintf("%s labelled error in %s (the model or a validator failed): counted as not correct", plural(n, "item"), s.name))
+			c.Notes = append(c.Notes, fmt.Sprintf("%s labelled error in %s (the model or a validator failed): not graded, so left out of its accuracy and never counted as fixed or regressed", plural(n, "item"), s.name))
 		}
 		if s.side.Interrupted {
 			c.Notes = append(c.Notes, fmt.Sprintf("run %s (%s) was interrupted: resume it to grade every item", s.name, s.side.Run))
@@ -301,7 +303,7 @@ func Compare(a, b *dataset.Run) (*Comparison, error) {
 // summary or manifest.
 func side(r *dataset.Run) Side {
 	sum := dataset.Summarize(r.Results)
-	s := Side{Run: r.ID, Total: sum.Total, Counts: sum.Counts, Accuracy: sum.Accuracy, CI: Wilson(sum.Counts[dataset.Correct], sum.Total)}
+	s := Side{Run: r.ID, Total: sum.Total, Counts: sum.Counts, Accuracy: sum.Accuracy, CI: Wilson(sum.Counts[dataset.Correct], sum.Graded())}
 	if m := r.Manifest; m != nil {
 		s.Model, s.Dataset, s.DatasetHash = m.Model, m.Dataset, m.DatasetHash
 		if s.Run == "" {
@@ -349,6 +351,10 @@ func transition(a, b dataset.Label) Kind {
 	switch {
 	case a == b:
 		return Unchanged
+	case a == dataset.Error || b == dataset.Error:
+		// Not graded on one side: says nothing about the model, so neither
+		// fixed nor regressed (and left out of the McNemar test).
+		return Changed
 	case b == dataset.Correct:
 		return Fixed
 	case a == dataset.Correct:
@@ -359,6 +365,10 @@ func transition(a, b dataset.Label) Kind {
 
 func (p *Paired) add(t Transition) {
 	p.Items++
+	if t.A.Label == dataset.Error || t.B.Label == dataset.Error {
+		return // not graded on both sides: left out of the paired accuracies
+	}
+	p.Graded++
 	if t.A.Label == dataset.Correct {
 		p.ACorrect++
 	}
@@ -368,9 +378,9 @@ func (p *Paired) add(t Transition) {
 }
 
 func (p *Paired) finish() {
-	if p.Items > 0 {
-		p.AAccuracy = float64(p.ACorrect) / float64(p.Items)
-		p.BAccuracy = float64(p.BCorrect) / float64(p.Items)
+	if p.Graded > 0 {
+		p.AAccuracy = float64(p.ACorrect) / float64(p.Graded)
+		p.BAccuracy = float64(p.BCorrect) / float64(p.Graded)
 	}
 }
 

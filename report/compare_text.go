@@ -60,8 +60,8 @@ func (c *Comparison) WriteText(w io.Writer, st Style) error {
 	}
 	fmt.Fprintf(&b, "\n  accuracy (95%% CI)  A %s   B %s   Δ %s\n", accText(c.A), accText(c.B),
 		st.paintCode(deltaColor(dataset.Correct, sign(c.AccuracyDelta)), fmt.Sprintf("%+.1f pts", c.AccuracyDelta*100)))
-	if c.Paired.Items != c.A.Total || c.Paired.Items != c.B.Total {
-		fmt.Fprintf(&b, "  on the %d paired items: A %.1f%%, B %.1f%%\n", c.Paired.Items, c.Paired.AAccuracy*100, c.Paired.BAccuracy*100)
+	if c.Paired.Graded != c.A.Total || c.Paired.Graded != c.B.Total {
+		fmt.Fprintf(&b, "  on the %d items graded in both runs: A %.1f%%, B %.1f%%\n", c.Paired.Graded, c.Paired.AAccuracy*100, c.Paired.BAccuracy*100)
 	}
 
 	fmt.Fprintf(&b, "\n  %d paired items: %s · %s · %s · %s\n", c.Paired.Items,

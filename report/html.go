@@ -179,7 +179,7 @@ func HTML(s *dataset.Summary, results []dataset.Result, opts HTMLOptions) []byte
 		rp.Validators[i].Name = Visible(rp.Validators[i].Name)
 	}
 	correct := sum.Counts[dataset.Correct]
-	ci := Wilson(correct, sum.Total)
+	ci := Wilson(correct, sum.Graded())
 	items := fmt.Sprintf("%d", sum.Total)
 	if s.Items > sum.Total {
 		items = fmt.Sprintf("%d of %d", sum.Total, s.Items)

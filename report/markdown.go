@@ -17,7 +17,11 @@ func Markdown(s *dataset.Summary, results []dataset.Result) []byte {
 	if s.Items > s.Total {
 		fmt.Fprintf(&b, " of %d (interrupted; `synth eval --resume` finishes it)", s.Items)
 	}
-	fmt.Fprintf(&b, "\n- accuracy: **%.1f%%** (%d correct)\n", s.Accuracy*100, s.Counts[dataset.Correct])
+	fmt.Fprintf(&b, "\n- accuracy: **%.1f%%** (%d correct of %d graded", s.Accuracy*100, s.Counts[dataset.Correct], s.Graded())
+	if n := s.Counts[dataset.Error]; n > 0 {
+		fmt.Fprintf(&b, "; %d labelled error are not graded", n)
+	}
+	b.WriteString(")\n")
 	fmt.Fprintf(&b, "- time: %s; tokens: %d; requests: %d; cache hits: %d; retries: %d",
 		formatDuration(time.Duration(s.DurationMS)*time.Millisecond), s.Usage.TotalTokens, s.Requests, s.CacheHits, s.Retries)
 	if s.CostUSD > 0 {

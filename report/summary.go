@@ -51,7 +51,10 @@ func WriteSummary(w io.Writer, s *dataset.Summary, st Style) error {
 		bar := strings.Repeat("█", int(share*30+0.5))
 		fmt.Fprintf(&b, "  %s %5d %5.0f%%  %s\n", st.paint(l, fmt.Sprintf("%-13s", l)), n, share*100, st.paint(l, bar))
 	}
-	fmt.Fprintf(&b, "\n  accuracy %.1f%% (%d/%d)", s.Accuracy*100, s.Counts[dataset.Correct], s.Total)
+	fmt.Fprintf(&b, "\n  accuracy %.1f%% (%d/%d)", s.Accuracy*100, s.Counts[dataset.Correct], s.Graded())
+	if n := s.Counts[dataset.Error]; n > 0 {
+		fmt.Fprintf(&b, ", %d not graded (error)", n)
+	}
 	if s.Requests == 0 && s.CacheHits == 0 && s.Usage.TotalTokens == 0 {
 		b.WriteString("   no provider requests (local model)")
 	} else {
