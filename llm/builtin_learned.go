@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/synth-dev/synth/lexical"
 )
 
 // This file holds how the built-in bot recalls what it learned. A memory
@@ -155,7 +157,7 @@ func splitWords(s string) []word {
 		if stopWords[w] || contractions[w] {
 			continue
 		}
-		st := stem(w)
+		st := lexical.Stem(w)
 		if seen[st] {
 			continue
 		}

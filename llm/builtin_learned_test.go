@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/synth-dev/synth/lexical"
 )
 
 // fakeVectors is a tiny embedder: words of the same group get the same
@@ -230,7 +232,7 @@ func TestWordSim(t *testing.T) {
 	vec := func(v ...float32) []float32 { return v }
 	w := func(s string, v []float32) word {
 		g, n := wordGrams(s)
-		return word{stem: stem(s), surface: s, grams: g, norm: n, vec: v}
+		return word{stem: lexical.Stem(s), surface: s, grams: g, norm: n, vec: v}
 	}
 	tests := []struct {
 		name string

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/synth-dev/synth/lexical"
+
 	"github.com/synth-dev/synth/dataset"
 )
 
@@ -507,8 +509,8 @@ func TestStem(t *testing.T) {
 	}
 	for _, g := range groups {
 		for _, w := range g[1:] {
-			if stem(w) != stem(g[0]) {
-				t.Errorf("stem(%q) = %q, stem(%q) = %q", w, stem(w), g[0], stem(g[0]))
+			if lexical.Stem(w) != lexical.Stem(g[0]) {
+				t.Errorf("lexical.Stem(%q) = %q, lexical.Stem(%q) = %q", w, lexical.Stem(w), g[0], lexical.Stem(g[0]))
 			}
 		}
 	}

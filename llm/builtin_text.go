@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/synth-dev/synth/lexical"
 )
 
 // This file holds the built-in bot's text handling: content words with
@@ -67,60 +69,6 @@ func isLetterAt(s string, i int) bool {
 	return unicode.IsLetter(r)
 }
 
-// stem reduces a lower-case word to a crude stem so that inflections meet:
-// "deleted", "deletes", "deleting" and "delete" are all "delet"; "copies" and
-// "copy" are "copi"... it only has to map a word and its inflections to the
-// same string, never to produce a real word.
-func stem(w string) string {
-	if len(w) <= 3 || !isASCIILetters(w) {
-		return w
-	}
-	switch {
-	case strings.HasSuffix(w, "ies") && len(w) > 4:
-		w = w[:len(w)-3] + "y"
-	case strings.HasSuffix(w, "sses"):
-		w = w[:len(w)-2]
-	case strings.HasSuffix(w, "ss") || strings.HasSuffix(w, "us") || strings.HasSuffix(w, "is"):
-	case strings.HasSuffix(w, "s"):
-		w = w[:len(w)-1]
-	}
-	switch {
-	case strings.HasSuffix(w, "ing") && len(w) > 5:
-		w = undouble(w[:len(w)-3])
-	case strings.HasSuffix(w, "ed") && len(w) > 4:
-		w = undouble(w[:len(w)-2])
-	}
-	if strings.HasSuffix(w, "ly") && len(w) > 5 {
-		w = w[:len(w)-2]
-	}
-	if strings.HasSuffix(w, "e") && len(w) > 4 {
-		w = w[:len(w)-1]
-	}
-	if strings.HasSuffix(w, "y") && len(w) > 4 {
-		w = w[:len(w)-1] + "i"
-	}
-	return w
-}
-
-// undouble drops a doubled final consonant left by a suffix ("clicking" ->
-// "click" needs nothing, "getting" -> "get", "stopped" -> "stop").
-func undouble(w string) string {
-	n := len(w)
-	if n >= 3 && w[n-1] == w[n-2] && !strings.ContainsRune("aeiouls", rune(w[n-1])) {
-		return w[:n-1]
-	}
-	return w
-}
-
-func isASCIILetters(w string) bool {
-	for i := 0; i < len(w); i++ {
-		if w[i] < 'a' || w[i] > 'z' {
-			return false
-		}
-	}
-	return true
-}
-
 // contentStems returns the distinct stems of the content words of s, in
 // order of first appearance.
 func contentStems(s string) []string {
@@ -131,7 +79,7 @@ func contentStems(s string) []string {
 		if stopWords[w] {
 			continue
 		}
-		st := stem(w)
+		st := lexical.Stem(w)
 		if seen[st] {
 			continue
 		}

@@ -11,6 +11,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/synth-dev/synth/lexical"
+
 	"github.com/synth-dev/synth/dataset"
 	"github.com/synth-dev/synth/llm"
 	"github.com/synth-dev/synth/retrieval"
@@ -402,7 +404,7 @@ func contentStems(s string, dst []string) []string {
 		if groundStop[w] {
 			return
 		}
-		st := groundStem(w)
+		st := lexical.Stem(w)
 		if !seen[st] {
 			seen[st] = true
 			dst = append(dst, st)
@@ -438,53 +440,6 @@ func forEachWord(s string, fn func(w string)) {
 	if b.Len() > 0 {
 		fn(b.String())
 	}
-}
-
-// groundStem reduces a word so that its inflections meet: "deleted",
-// "deletes", "deleting" and "delete" all give "delet"; "items" and "item"
-// give "item".
-func groundStem(w string) string {
-	if len(w) <= 3 {
-		return w
-	}
-	for i := 0; i < len(w); i++ {
-		if w[i] < 'a' || w[i] > 'z' {
-			return w
-		}
-	}
-	switch {
-	case strings.HasSuffix(w, "ies") && len(w) > 4:
-		w = w[:len(w)-3] + "y"
-	case strings.HasSuffix(w, "sses"):
-		w = w[:len(w)-2]
-	case strings.HasSuffix(w, "ss") || strings.HasSuffix(w, "us") || strings.HasSuffix(w, "is"):
-	case strings.HasSuffix(w, "s"):
-		w = w[:len(w)-1]
-	}
-	switch {
-	case strings.HasSuffix(w, "ing") && len(w) > 5:
-		w = stemUndouble(w[:len(w)-3])
-	case strings.HasSuffix(w, "ed") && len(w) > 4:
-		w = stemUndouble(w[:len(w)-2])
-	}
-	if strings.HasSuffix(w, "ly") && len(w) > 5 {
-		w = w[:len(w)-2]
-	}
-	if strings.HasSuffix(w, "e") && len(w) > 4 {
-		w = w[:len(w)-1]
-	}
-	if strings.HasSuffix(w, "y") && len(w) > 4 {
-		w = w[:len(w)-1] + "i"
-	}
-	return w
-}
-
-func stemUndouble(w string) string {
-	n := len(w)
-	if n >= 3 && w[n-1] == w[n-2] && !strings.ContainsRune("aeiouls", rune(w[n-1])) {
-		return w[:n-1]
-	}
-	return w
 }
 
 // claimChecker checks claims lexically against chunks; it caches what it
@@ -600,7 +555,7 @@ func (c *claimChecker) source(text string) *groundSource {
 	}
 	s := &groundSource{stems: map[string]bool{}, links: ExtractLinks(text), qs: answerQuantities(text),
 		prose: normSegment(strings.Join(strings.Fields(text), " "))}
-	forEachWord(text, func(w string) { s.stems[groundStem(w)] = true })
+	forEachWord(text, func(w string) { s.stems[lexical.Stem(w)] = true })
 	c.cache.Store(key, s)
 	return s
 }
@@ -644,7 +599,7 @@ func prepareClaim(text string) preparedClaim {
 		if groundStop[w] {
 			return
 		}
-		st := groundStem(w)
+		st := lexical.Stem(w)
 		if _, ok := pc.words[st]; !ok {
 			pc.words[st] = w
 			pc.stems = append(pc.stems, st)
@@ -768,7 +723,7 @@ func (c *claimChecker) check(pc preparedClaim, src *groundSource, golds []*groun
 		}
 	}
 	for _, t := range pc.terms {
-		st := groundStem(t)
+		st := lexical.Stem(t)
 		if !src.stems[st] && !inGold(func(g *groundSource) bool { return g.stems[st] }) {
 			invented = append(invented, fmt.Sprintf("%q", t))
 		}
