@@ -53,7 +53,7 @@ func llmParams() []spec.Param {
 
 func readCallOptions(p *spec.Params) callOptions {
 	o := callOptions{maxTokens: p.IntIn(paramMaxTokens, 1500, 16, 100000), attempts: p.IntIn(paramAttempts, 3, 1, 10)}
-	if p.Has(paramTemperature) {
+	if p.Optional(paramTemperature) {
 		t := p.FloatIn(paramTemperature, 0.7, 0, 2)
 		o.temperature = &t
 	}

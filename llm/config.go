@@ -199,7 +199,7 @@ func parseRemote(p *spec.Params, c *Config) error {
 		p.Fail(keyBaseURL, "must not contain credentials: put the key in an environment variable named by api_key_env")
 	}
 	if defKeyEnv != "" {
-		c.APIKeyEnvSet = p.Has(keyAPIKeyEnv)
+		c.APIKeyEnvSet = p.Optional(keyAPIKeyEnv)
 		c.APIKeyEnv = p.String(keyAPIKeyEnv, defKeyEnv)
 		if !envName.MatchString(c.APIKeyEnv) {
 			// Never echo the value: it may be the key itself.
@@ -207,18 +207,18 @@ func parseRemote(p *spec.Params, c *Config) error {
 			c.APIKeyEnv = defKeyEnv
 		}
 	}
-	if p.Has(keyTemperature) {
+	if p.Optional(keyTemperature) {
 		t := p.FloatIn(keyTemperature, 0, 0, maxTemp)
 		c.Temperature = &t
 	}
-	if p.Has(keyTopP) {
+	if p.Optional(keyTopP) {
 		t := p.FloatIn(keyTopP, 1, 0, 1)
 		c.TopP = &t
 	}
-	if p.Has(keyMaxTokens) {
+	if p.Optional(keyMaxTokens) {
 		c.MaxTokens = p.IntIn(keyMaxTokens, 0, 1, 10_000_000)
 	}
-	if c.Provider != ProviderAnthropic && p.Has(keySeed) {
+	if c.Provider != ProviderAnthropic && p.Optional(keySeed) {
 		s := p.Int(keySeed, 0)
 		c.Seed = &s
 	}
@@ -232,7 +232,7 @@ func parseRemote(p *spec.Params, c *Config) error {
 	c.RPM = p.IntIn(keyRPM, 0, 0, 100_000_000)
 	c.TPM = p.IntIn(keyTPM, 0, 0, 1_000_000_000)
 	var errs []error
-	if p.Has(keyPrice) {
+	if p.Optional(keyPrice) {
 		pp := p.Sub(keyPrice)
 		c.Price.Input = pp.FloatIn("input", 0, 0, 1e6)
 		c.Price.Output = pp.FloatIn("output", 0, 0, 1e6)
@@ -241,7 +241,7 @@ func parseRemote(p *spec.Params, c *Config) error {
 	if c.Provider == ProviderOpenAI {
 		c.LegacyMaxTokens = p.Bool(keyLegacyMaxTokens, false)
 	}
-	if p.Has(keyHeaders) {
+	if p.Optional(keyHeaders) {
 		h := p.Map(keyHeaders)
 		c.Headers = make(map[string]string, len(h))
 		names := make([]string, 0, len(h))

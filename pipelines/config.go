@@ -108,7 +108,7 @@ func ParseConfig(raw map[string]any, dir string) (*Config, error) {
 		SystemPrompt: ev.String("system_prompt", DefaultSystemPrompt),
 		Policy:       ev.Map("policy"),
 	}
-	if ev.Has("rag") {
+	if ev.Optional("rag") {
 		rag := ev.Sub("rag")
 		c.Eval.RAGK = rag.IntIn("k", 4, 0, 100)
 		errs = append(errs, rag.Err())

@@ -100,7 +100,7 @@ func DecodeGenerateConfig(c *Config) (GenerateConfig, error) {
 		g.Format = f
 	}
 	g.Labels = DefaultFailureLabels
-	if p.Has("labels") {
+	if p.Optional("labels") {
 		g.Labels = nil
 		for i, s := range p.Strings("labels", nil) {
 			l, err := dataset.ParseLabel(strings.ToLower(strings.TrimSpace(s)))

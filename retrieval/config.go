@@ -126,12 +126,12 @@ func DecodeConfig(p *spec.Params) (Config, error) {
 	}
 
 	var errs []error
-	if p.Has("embedder") {
+	if p.Optional("embedder") {
 		ep := p.Sub("embedder")
 		cfg.Embedder = decodeEmbedder(ep)
 		errs = append(errs, ep.Err())
 	}
-	if p.Has("chunk") {
+	if p.Optional("chunk") {
 		cp := p.Sub("chunk")
 		cfg.Chunk = decodeChunk(cp)
 		errs = append(errs, cp.Err())

@@ -21,6 +21,7 @@ type Params struct {
 	path   string
 	values map[string]any
 	used   map[string]bool
+	known  map[string]bool // declared by Optional without being read
 	errs   []error
 	// Reserved keys are consumed by the registry, not the component.
 	reserved map[string]bool
@@ -29,7 +30,7 @@ type Params struct {
 // NewParams wraps values read at path. Keys listed in reserved are not
 // reported as unknown (for example "type" and "name", read by the registry).
 func NewParams(path string, values map[string]any, reserved ...string) *Params {
-	p := &Params{path: path, values: values, used: map[string]bool{}, reserved: map[string]bool{}}
+	p := &Params{path: path, values: values, used: map[string]bool{}, known: map[string]bool{}, reserved: map[string]bool{}}
 	if p.values == nil {
 		p.values = map[string]any{}
 	}
@@ -42,10 +43,20 @@ func NewParams(path string, values map[string]any, reserved ...string) *Params {
 // Path is the key path of these parameters.
 func (p *Params) Path() string { return p.path }
 
-// Has reports whether name was given.
+// Has reports whether name was given. It does not make name a known
+// parameter: use [Params.Optional] for a parameter the component reads only
+// when it is given.
 func (p *Params) Has(name string) bool {
 	_, ok := p.values[name]
 	return ok
+}
+
+// Optional reports whether the optional parameter name was given, and
+// declares it known, so that the message for a misspelt key lists it even
+// when it is absent.
+func (p *Params) Optional(name string) bool {
+	p.known[name] = true
+	return p.Has(name)
 }
 
 // Raw returns the raw value of name and marks it used.
@@ -71,9 +82,14 @@ func (p *Params) Err() error {
 	sort.Strings(unknown)
 	errs := append([]error(nil), p.errs...)
 	for _, k := range unknown {
-		known := make([]string, 0, len(p.used))
+		known := make([]string, 0, len(p.used)+len(p.known))
 		for u := range p.used {
 			known = append(known, u)
+		}
+		for k := range p.known {
+			if !p.used[k] {
+				known = append(known, k)
+			}
 		}
 		sort.Strings(known)
 		msg := "unknown parameter"

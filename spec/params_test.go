@@ -117,3 +117,15 @@ func FuzzParams(f *testing.F) {
 		_ = p.Err() // must not panic
 	})
 }
+
+func TestOptionalKeysAreListedAsKnown(t *testing.T) {
+	p := NewParams("models.gpt", map[string]any{"temprature": 0.2})
+	if p.Optional("temperature") {
+		t.Fatal("temperature was not given")
+	}
+	p.String("model", "")
+	err := p.Err()
+	if err == nil || !strings.Contains(err.Error(), "models.gpt.temprature: unknown parameter (known: model, temperature)") {
+		t.Fatalf("Err = %v", err)
+	}
+}

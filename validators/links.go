@@ -54,7 +54,7 @@ var linkKindNames = map[string]LinkKind{
 
 func newLinks(p *spec.Params, deps Deps) (Validator, error) {
 	v := &linksValidator{kinds: map[LinkKind]bool{}}
-	if p.Has("kinds") {
+	if p.Optional("kinds") {
 		for i, k := range p.Strings("kinds", nil) {
 			kind, ok := linkKindNames[strings.ToLower(k)]
 			if !ok {

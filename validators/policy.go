@@ -80,7 +80,7 @@ answer that matches the gold answer but invents a link is hallucinated.`,
 func DecodePolicy(p *spec.Params) (Policy, error) {
 	pol := DefaultPolicy()
 	var errs []error
-	if p.Has("precedence") {
+	if p.Optional("precedence") {
 		raw := p.Strings("precedence", nil)
 		pol.Precedence = make([]dataset.Label, 0, len(raw))
 		seen := map[dataset.Label]bool{}
