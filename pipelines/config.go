@@ -165,6 +165,11 @@ func (c *Config) StateDir() string { return filepath.Join(c.Dir, ".synth") }
 func (c *Config) Model(name string) (ModelEntry, error) {
 	m, ok := c.Models[strings.ToLower(name)]
 	if !ok {
+		if reg, err := LoadTunedRegistry(c.Dir); err == nil {
+			if t, found := reg.Models[strings.ToLower(name)]; found && t.State != TunedReady {
+				return ModelEntry{}, spec.Errorf("models", "tuned model %q is %s, not ready to evaluate: see synth tune status %s", name, t.State, t.Name)
+			}
+		}
 		return ModelEntry{}, spec.Errorf("models", "no model named %q (have %s)", name, c.modelNames())
 	}
 	return m, nil

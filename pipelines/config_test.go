@@ -127,3 +127,24 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+func TestModelNamesAPendingTunedModel(t *testing.T) {
+	dir := t.TempDir()
+	err := UpdateTunedRegistry(dir, func(r *TunedRegistry) error {
+		r.Models["tuned"] = &TunedModel{Name: "tuned", Base: "gpt", Provider: "openai", State: TunedPending}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ParseConfig(map[string]any{}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Model("tuned"); err == nil || !strings.Contains(err.Error(), `tuned model "tuned" is pending`) || !strings.Contains(err.Error(), "synth tune status tuned") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := c.Model("other"); err == nil || !strings.Contains(err.Error(), `no model named "other"`) {
+		t.Fatalf("err = %v", err)
+	}
+}
