@@ -85,14 +85,7 @@ type evolveGenerator struct {
 func (*evolveGenerator) Name() string { return evolveSpec.Name }
 
 func (g *evolveGenerator) Generate(ctx context.Context, seed Seed) ([]dataset.Sample, error) {
-	in := seed.Candidates
-	if g.maxInputs > 0 && len(in) > g.maxInputs {
-		in = in[:g.maxInputs]
-	}
-	var out []dataset.Sample
-	if g.keep {
-		out = append(out, seed.Candidates...)
-	}
+	in, out := transformInputs(seed, g.maxInputs, g.keep)
 	var errs []error
 	for i, c := range in {
 		op := g.ops[(i+seed.Round-1)%len(g.ops)]

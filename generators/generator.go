@@ -284,3 +284,17 @@ func want(n int, seed Seed) int {
 	}
 	return max(seed.N, 1)
 }
+
+// transformInputs splits a transform's seed: the candidates to work on (the
+// first maxInputs when it is above 0) and the start of its output (the
+// candidates themselves when keep is set, so that they pass on unchanged).
+func transformInputs(seed Seed, maxInputs int, keep bool) (in, out []dataset.Sample) {
+	in = seed.Candidates
+	if maxInputs > 0 && len(in) > maxInputs {
+		in = in[:maxInputs]
+	}
+	if keep {
+		out = append(out, seed.Candidates...)
+	}
+	return in, out
+}

@@ -76,14 +76,7 @@ type paraphraseGenerator struct {
 func (*paraphraseGenerator) Name() string { return paraphraseSpec.Name }
 
 func (g *paraphraseGenerator) Generate(ctx context.Context, seed Seed) ([]dataset.Sample, error) {
-	in := seed.Candidates
-	if g.maxInputs > 0 && len(in) > g.maxInputs {
-		in = in[:g.maxInputs]
-	}
-	var out []dataset.Sample
-	if g.keep {
-		out = append(out, seed.Candidates...)
-	}
+	in, out := transformInputs(seed, g.maxInputs, g.keep)
 	if len(in) == 0 {
 		return out, nil
 	}
