@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,7 +30,16 @@ type Cache struct {
 	dir       string
 	writeErrs atomic.Int64
 	lastErr   atomic.Pointer[error]
+
+	// Responses are stored off the caller's path: up to cap(writers) writes
+	// run in the background; when they are all busy the caller writes itself
+	// (back-pressure, so a slow disk cannot pile up goroutines). Flush waits.
+	writers chan struct{}
+	pending sync.WaitGroup
 }
+
+// backgroundWrites bounds the cache writes in flight at once.
+const backgroundWrites = 16
 
 // OpenCache returns the cache in dir, creating dir if needed.
 func OpenCache(dir string) (*Cache, error) {
@@ -39,7 +49,34 @@ func OpenCache(dir string) (*Cache, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cache: %w", err)
 	}
-	return &Cache{dir: dir}, nil
+	return &Cache{dir: dir, writers: make(chan struct{}, backgroundWrites)}, nil
+}
+
+// Flush waits for the responses being stored in the background. Call it
+// before the process exits (Client.Close does), or they may be lost: only a
+// cache miss later, never a wrong answer.
+func (c *Cache) Flush() { c.pending.Wait() }
+
+// store writes r under key off the caller's path when a writer is free, and
+// on it otherwise.
+func (c *Cache) store(key string, scope CacheScope, r Response) {
+	put := func() {
+		if err := c.Put(key, scope, r); err != nil {
+			c.writeErrs.Add(1)
+			c.lastErr.Store(&err)
+		}
+	}
+	select {
+	case c.writers <- struct{}{}:
+		c.pending.Add(1)
+		go func() {
+			defer c.pending.Done()
+			defer func() { <-c.writers }()
+			put()
+		}()
+	default:
+		put()
+	}
 }
 
 // Dir returns the cache directory.
@@ -187,10 +224,7 @@ func (c *Cache) Middleware(scope CacheScope) Middleware {
 			if err != nil {
 				return resp, err
 			}
-			if perr := c.Put(key, scope, resp); perr != nil {
-				c.writeErrs.Add(1)
-				c.lastErr.Store(&perr)
-			}
+			c.store(key, scope, resp)
 			return resp, nil
 		})
 	}

@@ -29,6 +29,9 @@ func TestCacheSecondRunSendsNoRequests(t *testing.T) {
 			}
 			out = append(out, r)
 		}
+		if err := cl.Close(context.Background()); err != nil { // the end of a run: stored responses land
+			t.Fatal(err)
+		}
 		return meter, out
 	}
 
@@ -151,6 +154,7 @@ func TestCacheSharedAcrossKeys(t *testing.T) {
 		if err != nil || r.Cached != (i == 1) {
 			t.Fatalf("user %d: %+v %v", i, r, err)
 		}
+		cl.Close(context.Background())
 	}
 }
 
@@ -238,7 +242,41 @@ func TestCacheWriteErrorDoesNotFailCall(t *testing.T) {
 	if err != nil || r.Text != "ok" {
 		t.Fatalf("%+v %v", r, err)
 	}
+	c.Flush()
 	if n, last := c.WriteErrors(); n != 1 || last == nil {
 		t.Fatalf("write errors %d %v", n, last)
+	}
+}
+
+func TestCacheStoresOffThePathAndFlushWaits(t *testing.T) {
+	dir := t.TempDir()
+	c, err := OpenCache(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := c.Middleware(CacheScope{Provider: "p", Model: "m"})(ModelFunc(func(_ context.Context, req Request) (Response, error) {
+		return Response{Text: "answer to " + req.Messages[0].Content}, nil
+	}))
+	const n = 200 // more than the background writers: some calls write themselves
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := m.Generate(context.Background(), Prompt(fmt.Sprint("q", i))); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	c.Flush()
+	if got, err := c.Len(); err != nil || got != n {
+		t.Fatalf("%d entries after Flush, want %d", got, n)
+	}
+	for i := range n {
+		r, err := m.Generate(context.Background(), Prompt(fmt.Sprint("q", i)))
+		if err != nil || !r.Cached || r.Text != fmt.Sprint("answer to q", i) {
+			t.Fatalf("q%d: %+v %v", i, r, err)
+		}
 	}
 }

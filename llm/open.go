@@ -49,6 +49,7 @@ type Client struct {
 	cfg   Config
 	model Model
 	http  *http.Client
+	cache *Cache // nil without a cache
 }
 
 // Name returns the model's name in config.
@@ -57,8 +58,12 @@ func (c *Client) Name() string { return c.name }
 // Config returns the model's config (paths resolved).
 func (c *Client) Config() Config { return c.cfg }
 
-// Close releases the model's idle HTTP connections. The client stays usable.
+// Close waits for the responses being stored in the cache and releases the
+// model's idle HTTP connections. The client stays usable.
 func (c *Client) Close(context.Context) error {
+	if c.cache != nil {
+		c.cache.Flush()
+	}
 	if c.http != nil {
 		c.http.CloseIdleConnections()
 	}
@@ -188,6 +193,7 @@ func openRemote(name string, cl *Client, opts OpenOptions) (Model, error) {
 			return nil, fmt.Errorf("model %s: %w", name, err)
 		}
 		mw = append(mw, c.Middleware(CacheScope{Provider: cfg.Provider, Model: cfg.Model, BaseURL: cfg.BaseURL}))
+		cl.cache = c
 	}
 	lim := NewLimiter(cfg.RPM, cfg.TPM)
 	if opts.Now != nil {

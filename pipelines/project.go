@@ -108,6 +108,23 @@ func (p *Project) KB(ctx context.Context) (*retrieval.KB, error) {
 	return kb, nil
 }
 
+// Close closes the models the project opened: responses still being stored
+// in the response cache are written, idle connections released. Commands
+// call it when they finish (also when interrupted).
+func (p *Project) Close(ctx context.Context) error {
+	p.mu.Lock()
+	models := make([]*llm.Client, 0, len(p.models))
+	for _, m := range p.models {
+		models = append(models, m)
+	}
+	p.mu.Unlock()
+	var errs []error
+	for _, m := range models {
+		errs = append(errs, m.Close(ctx))
+	}
+	return errors.Join(errs...)
+}
+
 // ModelConfig decodes the models entry name.
 func (p *Project) ModelConfig(name string) (llm.Config, error) {
 	e, err := p.Config.Model(name)

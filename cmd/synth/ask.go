@@ -47,6 +47,7 @@ func runAsk(ctx context.Context, s *streams, g *globalOptions, o *askOptions, qu
 		return err
 	}
 	proj := pipelines.OpenProject(cfg, pipelines.ProjectOptions{NoCache: o.noCache})
+	defer proj.Close(context.Background())
 	kb, err := proj.KB(ctx)
 	if err != nil {
 		return asUsage(err)

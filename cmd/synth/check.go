@@ -109,6 +109,7 @@ func checkRun(ctx context.Context, s *streams, g *globalOptions, o *checkOptions
 		return err
 	}
 	proj := pipelines.OpenProject(cfg, pipelines.ProjectOptions{NoCache: o.noCache || o.repeat > 1})
+	defer proj.Close(context.Background())
 	policy, err := proj.Policy()
 	if err != nil {
 		return asUsage(err)

@@ -148,6 +148,7 @@ func runEval(ctx context.Context, s *streams, g *globalOptions, o *evalOptions) 
 			fmt.Fprintf(s.Err, "synth: brought the knowledge base up to date: %d docs, %d chunks (%d added, %d removed)\n", st.Docs, st.Chunks, st.Added, st.Removed)
 		},
 	})
+	defer proj.Close(context.Background())
 	if o.dryRun {
 		// Plan from the config alone: no client is opened, no key is needed.
 		if err := proj.CheckEvalConfig(ctx); err != nil {

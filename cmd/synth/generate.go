@@ -156,6 +156,7 @@ func runGenerate(ctx context.Context, s *streams, g *globalOptions, o *generateO
 			fmt.Fprintf(s.Err, "synth: brought the knowledge base up to date: %d docs, %d chunks (%d added, %d removed)\n", st.Docs, st.Chunks, st.Added, st.Removed)
 		},
 	})
+	defer proj.Close(context.Background())
 	if o.fromDocs {
 		if o.out == "" {
 			gcfg.Out = filepath.Join(cfg.Dir, "evalset.draft.jsonl")

@@ -87,6 +87,7 @@ func runTune(ctx context.Context, s *streams, g *globalOptions, o *tuneOptions) 
 		return err
 	}
 	proj := pipelines.OpenProject(cfg, pipelines.ProjectOptions{})
+	defer proj.Close(context.Background())
 	topt := pipelines.TuneOptions{
 		Name: o.name, Base: o.base, Data: o.data, Validation: o.validation,
 		Suffix: o.suffix, Epochs: o.epochs, Force: o.force, Client: o.client,
@@ -245,6 +246,7 @@ func newTuneStatusCmd(s *streams, g *globalOptions, parent *tuneOptions) *cobra.
 				return err
 			}
 			proj := pipelines.OpenProject(cfg, pipelines.ProjectOptions{})
+			defer proj.Close(context.Background())
 			m, err := pipelines.TuneStatus(cmd.Context(), proj, args[0], wait, tuneWatch(s, parent, false), parent.client)
 			if err != nil && m == nil {
 				return asUsage(err)
@@ -268,6 +270,7 @@ func newTuneCancelCmd(s *streams, g *globalOptions, parent *tuneOptions) *cobra.
 				return err
 			}
 			proj := pipelines.OpenProject(cfg, pipelines.ProjectOptions{})
+			defer proj.Close(context.Background())
 			m, err := pipelines.CancelTune(cmd.Context(), proj, args[0], parent.client)
 			if err != nil {
 				if m == nil {
