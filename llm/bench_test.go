@@ -42,6 +42,7 @@ func BenchmarkMiddleware(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			b.Cleanup(c.Flush) // before the temp dir is removed
 			return []Middleware{Metered(NewMeter(), "m", Price{1, 1}), c.Middleware(CacheScope{Provider: "openai", Model: "m"}),
 				Retry(RetryOptions{MaxRetries: 4}), Limit(8), RateLimit(NewLimiter(1e8, 1e9)), Timeout(time.Minute)}
 		}},
@@ -75,6 +76,7 @@ func BenchmarkCacheHit(b *testing.B) {
 	if _, err := m.Generate(context.Background(), req); err != nil {
 		b.Fatal(err)
 	}
+	c.Flush() // the entry is written in the background
 	b.ReportAllocs()
 	for b.Loop() {
 		r, err := m.Generate(context.Background(), req)

@@ -120,6 +120,7 @@ func TestCacheNeverStoresKeyOrErrors(t *testing.T) {
 	for _, p := range []string{"ok", "fail"} {
 		_, _ = cl.Generate(context.Background(), Prompt(p))
 	}
+	cl.Close(context.Background()) // waits for the background writes
 	c, _ := OpenCache(dir)
 	if n, _ := c.Len(); n != 1 {
 		t.Fatalf("%d entries, want 1 (errors are not cached)", n)

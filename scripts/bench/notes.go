@@ -58,7 +58,8 @@ the call returned, which made a cold run with the cache on 1.10× the ideal or m
 are now written in the background (at most 16 at once, the caller writing itself when all
 are busy) and the commands wait for them when they close their models: a cold run with the
 cache on now measures about the same as one with the cache off (the table above).
-BenchmarkMiddleware/full_chain,_cache_miss below still times one synchronous write.
+BenchmarkMiddleware/full_chain,_cache_miss below calls back to back, so most of its writes
+fall back to the caller: it still times about one write per call.
 `
 
 const indexNotes = `
