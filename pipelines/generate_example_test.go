@@ -36,7 +36,9 @@ func exampleProject(t *testing.T) (*Project, *Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return OpenProject(cfg, ProjectOptions{LookupEnv: func(string) (string, bool) { return "", false }}), cfg
+	p := OpenProject(cfg, ProjectOptions{LookupEnv: func(string) (string, bool) { return "", false }})
+	t.Cleanup(func() { p.Close(context.Background()) })
+	return p, cfg
 }
 
 // evalExample grades the example's base model, as `synth eval --model base` does.

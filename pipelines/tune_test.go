@@ -307,6 +307,7 @@ func remoteProject(t *testing.T, script llmtest.JobScript) (*Project, *llmtest.S
 		}
 		return "", false
 	}})
+	t.Cleanup(func() { p.Close(context.Background()) }) // cache writes land before the temp dir goes
 	return p, srv, ft, writeTraining(t, dir, 12)
 }
 

@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -25,7 +26,9 @@ func loadProject(t *testing.T, dir string, raw map[string]any) (*Project, []stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	return OpenProject(cfg, ProjectOptions{LookupEnv: func(string) (string, bool) { return "", false }}), notes
+	p := OpenProject(cfg, ProjectOptions{LookupEnv: func(string) (string, bool) { return "", false }})
+	t.Cleanup(func() { p.Close(context.Background()) })
+	return p, notes
 }
 
 func register(t *testing.T, dir string, models ...*TunedModel) {
