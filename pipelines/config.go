@@ -139,8 +139,12 @@ func ParseConfig(raw map[string]any, dir string) (*Config, error) {
 
 	for _, ref := range []struct{ path, name string }{{"eval.model", c.Eval.Model}, {"eval.judge", c.Eval.Judge}} {
 		if ref.name != "" {
-			if _, ok := c.Models[ref.name]; !ok {
-				errs = append(errs, spec.Errorf(ref.path, "no model named %q under models: (have %s)", ref.name, c.modelNames()))
+			if _, err := c.Model(ref.name); err != nil {
+				var se *spec.Error
+				if errors.As(err, &se) {
+					se.Path = ref.path
+				}
+				errs = append(errs, err)
 			}
 		}
 	}
@@ -170,7 +174,7 @@ func (c *Config) Model(name string) (ModelEntry, error) {
 				return ModelEntry{}, spec.Errorf("models", "tuned model %q is %s, not ready to evaluate: see synth tune status %s", name, t.State, t.Name)
 			}
 		}
-		return ModelEntry{}, spec.Errorf("models", "no model named %q (have %s)", name, c.modelNames())
+		return ModelEntry{}, spec.Errorf("models", "no model named %q under models: (have %s)", name, c.modelNames())
 	}
 	return m, nil
 }

@@ -147,4 +147,8 @@ func TestModelNamesAPendingTunedModel(t *testing.T) {
 	if _, err := c.Model("other"); err == nil || !strings.Contains(err.Error(), `no model named "other"`) {
 		t.Fatalf("err = %v", err)
 	}
+	// The same hint when the config names it as eval.model.
+	if _, err := ParseConfig(map[string]any{"eval": map[string]any{"model": "tuned"}}, dir); err == nil || !strings.Contains(err.Error(), `eval.model: tuned model "tuned" is pending`) {
+		t.Fatalf("err = %v", err)
+	}
 }
