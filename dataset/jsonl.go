@@ -65,10 +65,11 @@ func ScanJSONL(path string, fn func(line int, raw []byte) error) error {
 		return err
 	}
 	defer f.Close()
-	return scanJSONL(path, f, fn)
+	return ScanJSONLReader(path, f, fn)
 }
 
-func scanJSONL(name string, r io.Reader, fn func(line int, raw []byte) error) error {
+// ScanJSONLReader is [ScanJSONL] over r; name stands for the file in errors.
+func ScanJSONLReader(name string, r io.Reader, fn func(line int, raw []byte) error) error {
 	err := scanLines(r, func(line int, raw []byte, _ bool) error {
 		if err := fn(line, raw); err != nil {
 			var ie *InputError

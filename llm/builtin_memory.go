@@ -1,7 +1,6 @@
 package llm
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -14,9 +13,6 @@ import (
 
 	"github.com/synth-dev/synth/dataset"
 )
-
-// maxMemoryLine caps one line of a memory file.
-const maxMemoryLine = 16 << 20
 
 // MemoryPair is one learned question and its answer.
 type MemoryPair struct {
@@ -63,33 +59,24 @@ func ReadMemory(path string) ([]MemoryPair, error) {
 // Blank lines are skipped. A line that is not JSON, or holds no pair, is a
 // *[MemoryError] naming name:line.
 func ParseMemory(name string, r io.Reader) ([]MemoryPair, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), maxMemoryLine)
 	var out []MemoryPair
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if line == 1 {
-			b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-		}
-		if len(b) == 0 {
-			continue
-		}
-		pairs, err := memoryLine(b)
+	err := dataset.ScanJSONLReader(name, r, func(line int, raw []byte) error {
+		pairs, err := memoryLine(bytes.TrimSpace(raw))
 		if err != nil {
-			return nil, &MemoryError{File: name, Line: line, Msg: err.Error()}
+			return err
 		}
 		for _, p := range pairs {
 			p.Line = line
 			out = append(out, p)
 		}
+		return nil
+	})
+	var ie *dataset.InputError
+	if errors.As(err, &ie) {
+		return nil, &MemoryError{File: ie.File, Line: ie.Line, Msg: ie.Msg}
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, &MemoryError{File: name, Line: line + 1, Msg: fmt.Sprintf("line longer than %d bytes", maxMemoryLine)}
-		}
-		return nil, fmt.Errorf("%s: %w", name, err)
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -121,7 +108,7 @@ func memoryLine(b []byte) ([]MemoryPair, error) {
 	}
 	var rec memoryRecord
 	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, fmt.Errorf("invalid JSON: %v", err)
+		return nil, err // described by the scanner: "not valid JSON: ... (column N)"
 	}
 	one := func(q, a string) ([]MemoryPair, error) {
 		q, a = strings.TrimSpace(q), strings.TrimSpace(a)

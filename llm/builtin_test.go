@@ -407,7 +407,7 @@ func TestParseMemoryFormats(t *testing.T) {
 func TestParseMemoryErrors(t *testing.T) {
 	tests := []struct{ name, text, want string }{
 		{"not json", "{\"question\":\"q\",\"answer\":\"a\"}\n[1,2]\n", "m.jsonl:2: not a JSON object"},
-		{"broken json", "{\"question\": \"q\", \n", "m.jsonl:1: invalid JSON"},
+		{"broken json", "{\"question\": \"q\", \n", "m.jsonl:1: not valid JSON"},
 		{"empty answer", `{"question":"q","answer":"  "}`, "m.jsonl:1: empty answer"},
 		{"answer type", `{"question":"q","answer":3}`, `m.jsonl:1: "answer" must be a string or a list`},
 		{"no pair", `{"foo":"bar"}`, "m.jsonl:1: no Q&A pair"},

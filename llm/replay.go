@@ -1,7 +1,6 @@
 package llm
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,10 +9,9 @@ import (
 	"io"
 	"os"
 	"strconv"
-)
 
-// maxReplayLine caps one line of a replay file.
-const maxReplayLine = 64 << 20
+	"github.com/synth-dev/synth/dataset"
+)
 
 // Replay is a model that answers from outputs produced elsewhere: a JSONL
 // file of {"id": ..., "output": ...} lines, looked up by Request.ItemID.
@@ -64,35 +62,22 @@ func (r *Replay) Generate(ctx context.Context, req Request) (Response, error) {
 // string or integer "id" and a string "output"; other fields are ignored,
 // blank lines skipped. Errors name name:line. Duplicate ids are an error.
 func ParseReplay(rd io.Reader, name string) (map[string]string, error) {
-	sc := bufio.NewScanner(rd)
-	sc.Buffer(make([]byte, 0, 64*1024), maxReplayLine)
 	outs := map[string]string{}
 	first := map[string]int{}
-	line := 0
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		if line == 1 {
-			b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-		}
-		if len(b) == 0 {
-			continue
-		}
-		id, out, err := parseReplayLine(b)
+	err := dataset.ScanJSONLReader(name, rd, func(line int, raw []byte) error {
+		id, out, err := parseReplayLine(bytes.TrimSpace(raw))
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, line, err)
+			return err
 		}
 		if l, dup := first[id]; dup {
-			return nil, fmt.Errorf("%s:%d: duplicate id %q (first on line %d)", name, line, id, l)
+			return fmt.Errorf("duplicate id %q (first on line %d)", id, l)
 		}
 		first[id] = line
 		outs[id] = out
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("%s:%d: line longer than %d bytes", name, line+1, maxReplayLine)
-		}
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return outs, nil
 }
@@ -102,8 +87,11 @@ func parseReplayLine(b []byte) (id, output string, err error) {
 		ID     json.RawMessage `json:"id"`
 		Output json.RawMessage `json:"output"`
 	}
+	if len(b) == 0 || b[0] != '{' {
+		return "", "", errors.New(`not a JSON object such as {"id": "q1", "output": "..."}`)
+	}
 	if err := json.Unmarshal(b, &rec); err != nil {
-		return "", "", fmt.Errorf("invalid JSON: %w", err)
+		return "", "", err // described by the scanner: "not valid JSON: ... (column N)"
 	}
 	if len(rec.ID) == 0 || string(rec.ID) == "null" {
 		return "", "", errors.New(`missing "id"`)

@@ -88,7 +88,7 @@ func TestParseTrainingDataErrors(t *testing.T) {
 	cases := []struct{ name, data, want string }{
 		{"empty", "", "train.jsonl: no training examples"},
 		{"only rejected", `{"question":"Q","answer":"A","rejections":["x"]}`, "no training examples"},
-		{"bad JSON", "{\"question\":\"Q\",\"answer\":\"A\"}\n{oops\n", "train.jsonl:2: invalid JSON"},
+		{"bad JSON", "{\"question\":\"Q\",\"answer\":\"A\"}\n{oops\n", "train.jsonl:2: not valid JSON"},
 		{"not an object", "[1,2]\n", "train.jsonl:1: not a JSON object"},
 		{"unknown shape", `{"foo": 1}`, "train.jsonl:1: no Q&A pair"},
 		{"empty answer", `{"question":"Q","answer":""}`, "train.jsonl:1: empty answer"},
