@@ -44,42 +44,7 @@ func exampleProject(t *testing.T) (*Project, *Config) {
 // evalExample grades the example's base model, as `synth eval --model base` does.
 func evalExample(t *testing.T, p *Project, cfg *Config) *dataset.Run {
 	t.Helper()
-	ctx := context.Background()
-	set, err := dataset.ReadEvalSet(cfg.Eval.Dataset)
-	if err != nil {
-		t.Fatal(err)
-	}
-	model, err := p.Model(ctx, "base")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps, err := p.ValidatorDeps(ctx, set.Items)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vals, _, err := p.Validators(ctx, deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pol, err := p.Policy()
-	if err != nil {
-		t.Fatal(err)
-	}
-	er := &EvalRun{
-		Eval:        &Eval{Model: model, SystemPrompt: cfg.Eval.SystemPrompt, Search: deps.Search, ContextK: 4, Validators: vals, Policy: pol},
-		Set:         set,
-		Manifest:    dataset.Manifest{Model: "base"},
-		Root:        cfg.Eval.Out,
-		Concurrency: 4,
-	}
-	out, err := er.Run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := dataset.LoadRun(out.Dir.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	run, _ := evalModelOnce(t, p, cfg, nil, "base")
 	return run
 }
 
