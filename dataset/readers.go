@@ -448,11 +448,12 @@ func parseYAMLRecords(name string, data []byte, errs *errorList, warns *[]Warnin
 	return recs
 }
 
-// yamlErr reports a go.yaml.in/yaml parse error at its line. The library
-// reports scanner errors with 1-based lines but parser errors ("did not find
-// expected ...") with 0-based ones, and no line at all for line 0; this
-// undoes both.
-func yamlErr(name string, data []byte, err error, errs *errorList) {
+// YAMLError turns a go.yaml.in/yaml parse error of the file name (holding
+// data) into an [*InputError] at the right line. The library reports scanner
+// errors with 1-based lines but parser errors ("did not find expected ...")
+// with 0-based ones, and no line at all for line 0; this undoes both. Errors
+// at the end of the input point at its last line.
+func YAMLError(name string, data []byte, err error) *InputError {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 1
 	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
@@ -462,12 +463,16 @@ func yamlErr(name string, data []byte, err error, errs *errorList) {
 			line++
 		}
 	}
-	// Errors at the end of the input point at its last line.
 	lines := bytes.Count(data, []byte{'\n'})
 	if !bytes.HasSuffix(data, []byte{'\n'}) {
 		lines++
 	}
-	errs.add(name, max(min(line, lines), 1), "not valid YAML: %s", msg)
+	return &InputError{File: name, Line: max(min(line, lines), 1), Msg: "not valid YAML: " + msg}
+}
+
+func yamlErr(name string, data []byte, err error, errs *errorList) {
+	ye := YAMLError(name, data, err)
+	errs.add(ye.File, ye.Line, "%s", ye.Msg)
 }
 
 // yamlValue converts a YAML node, expanding aliases and merge keys ("<<").

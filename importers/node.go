@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -214,8 +213,6 @@ const yamlBudget = 1 << 20
 // maxDepth caps nesting, against stack exhaustion on hostile input.
 const maxDepth = 200
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // parseYAML parses one YAML (or JSON) document from data.
 func parseYAML(file string, data []byte) (root *node, err error) {
 	defer func() {
@@ -230,32 +227,13 @@ func parseYAML(file string, data []byte) (root *node, err error) {
 		if errors.Is(err, io.EOF) {
 			return &node{kind: kindNull, file: file, line: 1}, nil
 		}
-		return nil, yamlError(file, data, err)
+		return nil, dataset.YAMLError(file, data, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return &node{kind: kindNull, file: file, line: 1}, nil
 	}
 	budget := yamlBudget
 	return fromYAML(file, doc.Content[0], &budget, 0)
-}
-
-// yamlError locates a go.yaml.in/yaml error at its line: the library reports
-// parser errors with 0-based lines and scanner errors with 1-based ones.
-func yamlError(file string, data []byte, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 1
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-		if strings.HasPrefix(msg, "did not find expected") && !strings.Contains(msg, "comment or line break") {
-			line++
-		}
-	}
-	lines := bytes.Count(data, []byte{'\n'})
-	if !bytes.HasSuffix(data, []byte{'\n'}) {
-		lines++
-	}
-	return &dataset.InputError{File: file, Line: max(min(line, lines), 1), Msg: "not valid YAML: " + msg}
 }
 
 func fromYAML(file string, y *yaml.Node, budget *int, depth int) (*node, error) {
